@@ -25,12 +25,6 @@ def check_sync():
     after = _snapshot()
     return sorted(str(p.relative_to(ROOT)) for p in set(before) | set(after) if before.get(p) != after.get(p))
 
-def _run_nb(fn, flags):
-    from nbdev.test import test_nb
-    t = time.time()
-    ok, _ = test_nb(fn, skip_flags=[f for f in ('slow', 'cuda') if f not in flags], force_flags=flags, do_print=False, showerr=True)
-    return fn, ok, time.time() - t
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('notebooks', nargs='*', help='notebooks to run (default: all in nbs/)')
@@ -49,8 +43,11 @@ def main():
     nbs = [Path(n).resolve() for n in args.notebooks] or sorted(p for p in (ROOT/'nbs').rglob('*.ipynb')
            if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
     from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+    from nbdev.test import test_nb  # executes a notebook in a fresh shell; returns (ok, seconds)
+    run = partial(test_nb, skip_flags=[f for f in ('slow', 'cuda') if f not in args.flags], force_flags=args.flags, do_print=False, showerr=True)
     with ProcessPoolExecutor(args.workers) as ex:
-        for fn, ok, dt in ex.map(_run_nb, nbs, [args.flags]*len(nbs)):
+        for fn, (ok, dt) in zip(nbs, ex.map(run, nbs)):
             print(f"{'ok  ' if ok else 'FAIL'} {fn.relative_to(ROOT)} ({dt:.1f}s)", flush=True)
             passed, failed = passed + ok, failed + (not ok)
     print(f"total time {time.time()-t0:.0f}s")
