@@ -5,25 +5,53 @@ the README matches nbs/index.ipynb, and every notebook runs top to bottom (nbdev
     python tools/test.py --flags slow     # also the slow sweeps
     python tools/test.py nbs/10_device.ipynb   # just some notebooks
 
-Prints one line per notebook and closes with `N passed, N failed`."""
-import argparse, hashlib, os, subprocess, sys, time
+Each notebook runs in a fresh process. The sync check runs nbdev_export and nbdev_clean on a temporary copy, so it
+never edits your files. Prints one line per check and notebook, and closes with `N passed, N failed`."""
+import argparse, filecmp, multiprocessing, os, shutil, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 os.environ.setdefault('OMP_NUM_THREADS', '1')  # torch's default threads are slower on small shared CPUs
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-def _snapshot():
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for d in ('nbs', 'nvcim_nb')
-            for p in sorted((ROOT/d).rglob('*')) if p.is_file() and p.suffix in ('.ipynb', '.py') and '.ipynb_checkpoints' not in p.parts}
+SYNCED = ('nbs', 'nvcim_nb')
 
 def check_sync():
-    "Run nbdev_export and nbdev_clean; report files they changed (meaning the commit was not in sync)."
-    before = _snapshot()
-    for cmd in ('nbdev_export', 'nbdev_clean'):
-        subprocess.run([str(BIN/cmd)], cwd=ROOT, check=True, capture_output=True)
-    after = _snapshot()
-    return sorted(str(p.relative_to(ROOT)) for p in set(before) | set(after) if before.get(p) != after.get(p))
+    "Files that nbdev_export + nbdev_clean would change (the committed state was not exported and cleaned)."
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for f in ('settings.ini', 'setup.py'): shutil.copy(ROOT/f, tmp/f)
+        for d in SYNCED: shutil.copytree(ROOT/d, tmp/d, ignore=shutil.ignore_patterns('__pycache__', '.ipynb_checkpoints', '_proc'))
+        code = "from nbdev.doclinks import nbdev_export; from nbdev.clean import nbdev_clean; nbdev_export.__wrapped__(); nbdev_clean.__wrapped__()"
+        r = subprocess.run([sys.executable, '-c', code], cwd=tmp, capture_output=True, text=True)
+        if r.returncode: raise RuntimeError(f"nbdev_export/nbdev_clean failed:\n{r.stderr[-2000:]}")
+        changed = []
+        for d in SYNCED:
+            for p in sorted((tmp/d).rglob('*')):
+                if p.is_file() and p.suffix in ('.py', '.ipynb') and '__pycache__' not in p.parts:
+                    orig = ROOT/p.relative_to(tmp)
+                    if not orig.exists() or not filecmp.cmp(p, orig, shallow=False): changed.append(str(p.relative_to(tmp)))
+        return changed
+
+def _check(name, f):
+    "Run a check; (ok, message). A check that crashes counts as failed, with its error."
+    try: return f()
+    except Exception as e: return False, f"{name} crashed: {e!r}\n{traceback.format_exc(limit=3)}"
+
+def sync_check():
+    changed = check_sync()
+    if changed: return False, f"sync: nbdev_export/nbdev_clean would change {', '.join(changed)} (run them and commit)"
+    return True, "sync: library exported from notebooks, notebooks clean"
+
+def readme_check():
+    sys.path.insert(0, str(ROOT/'tools'))
+    from readme import render
+    if (ROOT/'README.md').read_text() != render(): return False, "readme: README.md differs from nbs/index.ipynb (run python tools/readme.py)"
+    return True, "readme: README.md matches nbs/index.ipynb"
+
+def run_notebook(fn, flags):
+    "Execute one notebook with nbdev's test_nb (in this fresh worker process); (ok, seconds)."
+    os.chdir(ROOT)
+    from nbdev.test import test_nb
+    return test_nb(fn, skip_flags=[f for f in ('slow', 'cuda') if f not in flags], force_flags=flags, do_print=False, showerr=True)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -33,23 +61,21 @@ def main():
     args = ap.parse_args()
     passed = failed = 0
     t0 = time.time()
-    changed = check_sync()
-    if changed: print(f"FAIL sync: nbdev_export/nbdev_clean changed {', '.join(changed)} (commit the exported, cleaned state)"); failed += 1
-    else: print("ok   sync: library exported from notebooks, notebooks clean"); passed += 1
-    sys.path.insert(0, str(ROOT/'tools'))
-    from readme import render
-    if (ROOT/'README.md').read_text() != render(): print("FAIL readme: README.md differs from nbs/index.ipynb (run python tools/readme.py)"); failed += 1
-    else: print("ok   readme: README.md matches nbs/index.ipynb"); passed += 1
+    for name, f in (('sync', sync_check), ('readme', readme_check)):
+        ok, msg = _check(name, f)
+        print(f"{'ok  ' if ok else 'FAIL'} {msg}", flush=True)
+        passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n).resolve() for n in args.notebooks] or sorted(p for p in (ROOT/'nbs').rglob('*.ipynb')
            if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
     from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
-    from nbdev.test import test_nb  # executes a notebook in a fresh shell; returns (ok, seconds)
-    run = partial(test_nb, skip_flags=[f for f in ('slow', 'cuda') if f not in args.flags], force_flags=args.flags, do_print=False, showerr=True)
-    with ProcessPoolExecutor(args.workers) as ex:
-        for fn, (ok, dt) in zip(nbs, ex.map(run, nbs)):
+    ctx = multiprocessing.get_context('spawn')   # a fresh interpreter per notebook: no state leaks between notebooks
+    with ProcessPoolExecutor(args.workers, mp_context=ctx, max_tasks_per_child=1) as ex:
+        futs = [(fn, ex.submit(run_notebook, fn, args.flags)) for fn in nbs]
+        for fn, fut in futs:
+            try: ok, dt = fut.result()
+            except Exception as e: ok, dt = False, 0.; print(f"     {fn.name}: worker crashed: {e!r}")
             print(f"{'ok  ' if ok else 'FAIL'} {fn.relative_to(ROOT)} ({dt:.1f}s)", flush=True)
-            passed, failed = passed + ok, failed + (not ok)
+            passed, failed = passed + bool(ok), failed + (not ok)
     print(f"total time {time.time()-t0:.0f}s")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
