@@ -5,9 +5,9 @@ the README matches nbs/index.ipynb, and every notebook runs top to bottom (nbdev
     python tools/test.py --flags slow     # also the slow sweeps
     python tools/test.py nbs/10_device.ipynb   # just some notebooks
 
-Each notebook runs in a fresh process. The sync check runs nbdev_export and nbdev_clean on a temporary copy, so it
+Each notebook runs in a fresh interpreter, with a time limit, so a crash or a hang fails that notebook alone. The sync check runs nbdev_export and nbdev_clean on a temporary copy, so it
 never edits your files. Prints one line per check and notebook, and closes with `N passed, N failed`."""
-import argparse, filecmp, multiprocessing, os, shutil, subprocess, sys, tempfile, time, traceback
+import argparse, filecmp, json, os, shutil, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 os.environ.setdefault('OMP_NUM_THREADS', '1')  # torch's default threads are slower on small shared CPUs
@@ -47,17 +47,28 @@ def readme_check():
     if (ROOT/'README.md').read_text() != render(): return False, "readme: README.md differs from nbs/index.ipynb (run python tools/readme.py)"
     return True, "readme: README.md matches nbs/index.ipynb"
 
-def run_notebook(fn, flags):
-    "Execute one notebook with nbdev's test_nb (in this fresh worker process); (ok, seconds)."
-    os.chdir(ROOT)
-    from nbdev.test import test_nb
-    return test_nb(fn, skip_flags=[f for f in ('slow', 'cuda') if f not in flags], force_flags=flags, do_print=False, showerr=True)
+RUN_NB = """import sys, json, warnings
+warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
+from pathlib import Path
+from nbdev.test import test_nb
+flags = json.loads(sys.argv[2])
+ok, _ = test_nb(Path(sys.argv[1]), skip_flags=[f for f in ('slow', 'cuda') if f not in flags], force_flags=flags, do_print=False, showerr=True)
+sys.exit(0 if ok else 1)"""
+
+def run_notebook(fn, flags, timeout):
+    "Execute one notebook with nbdev's test_nb in a fresh interpreter; (ok, seconds, output). A crash or a hang fails it alone."
+    t = time.time()
+    try:
+        r = subprocess.run([sys.executable, '-c', RUN_NB, str(fn), json.dumps(flags)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        return r.returncode == 0, time.time() - t, f"exit status {r.returncode}\n" + (r.stdout + r.stderr)[-4000:]
+    except subprocess.TimeoutExpired: return False, time.time() - t, f"timed out after {timeout}s"
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('notebooks', nargs='*', help='notebooks to run (default: all in nbs/)')
     ap.add_argument('--flags', nargs='*', default=[], help='tst_flags to run too, e.g. slow')
     ap.add_argument('--workers', type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument('--timeout', type=int, default=900, help='seconds one notebook may take')
     args = ap.parse_args()
     passed = failed = 0
     t0 = time.time()
@@ -67,15 +78,14 @@ def main():
         passed, failed = passed + ok, failed + (not ok)
     nbs = [Path(n).resolve() for n in args.notebooks] or sorted(p for p in (ROOT/'nbs').rglob('*.ipynb')
            if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
-    from concurrent.futures import ProcessPoolExecutor
-    ctx = multiprocessing.get_context('spawn')   # a fresh interpreter per notebook: no state leaks between notebooks
-    with ProcessPoolExecutor(args.workers, mp_context=ctx, max_tasks_per_child=1) as ex:
-        futs = [(fn, ex.submit(run_notebook, fn, args.flags)) for fn in nbs]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(args.workers) as ex:
+        futs = [(fn, ex.submit(run_notebook, fn, args.flags, args.timeout)) for fn in nbs]
         for fn, fut in futs:
-            try: ok, dt = fut.result()
-            except Exception as e: ok, dt = False, 0.; print(f"     {fn.name}: worker crashed: {e!r}")
+            ok, dt, out = fut.result()
             print(f"{'ok  ' if ok else 'FAIL'} {fn.relative_to(ROOT)} ({dt:.1f}s)", flush=True)
-            passed, failed = passed + bool(ok), failed + (not ok)
+            if not ok: print('     ' + out.strip().replace('\n', '\n     '), flush=True)
+            passed, failed = passed + ok, failed + (not ok)
     print(f"total time {time.time()-t0:.0f}s")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
