@@ -4,13 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #af0a6149
 from __future__ import annotations
-import os, random, hashlib
+import os, random, hashlib, math
 import numpy as np
 import torch
 from fastai.torch_core import set_seed, default_device
 
 # %% auto #0
-__all__ = ['get_device', 'chip_seed', 'generator', 'check_finite', 'n_params', 'set_seed']
+__all__ = ['get_device', 'chip_seed', 'generator', 'check_finite', 'check_number', 'n_params', 'set_seed']
 
 # %% ../nbs/00_core.ipynb #516641f1
 _all_ = ['set_seed']  # fastai's seeding of random, numpy, torch and CUDA, re-exported
@@ -60,6 +60,25 @@ def check_finite(t:torch.Tensor, # tensor to check
         raise ValueError(f"{name} has {n_nan} NaN and {n_inf} infinite value(s) out of {t.numel()}; "
                          "fix the model (e.g. lower the learning rate) before simulating it")
     return t
+
+# %% ../nbs/00_core.ipynb #4745d3ce
+def check_number(v, # the value to check
+                 name:str, # how to name it in the error, e.g. 'DeviceConfig.sigma'
+                 lo:float=-math.inf, # lower bound
+                 hi:float=math.inf, # upper bound
+                 integer:bool=False, # require an integer (returned as int)
+                 lo_open:bool=False, # exclude `lo` itself
+                 hi_open:bool=False, # exclude `hi` itself
+                )->float|int:
+    "`v` as a float (int if `integer`), or a `ValueError` naming `name` if it is not a real number in the range."
+    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    if ok and integer: ok = float(v).is_integer()
+    if ok: ok = not math.isnan(v) and (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+    if not ok:
+        kind = 'an integer' if integer else 'a number'
+        rng = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+        raise ValueError(f"{name}={v!r} must be {kind} in {rng}")
+    return int(v) if integer else float(v)
 
 # %% ../nbs/00_core.ipynb #d75da46f
 def n_params(model:torch.nn.Module, # any torch module

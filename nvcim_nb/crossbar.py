@@ -5,18 +5,19 @@
 # %% ../nbs/11_crossbar.ipynb #14483f2c
 from __future__ import annotations
 import copy, math
-from dataclasses import dataclass, field, replace, fields
+from dataclasses import dataclass, field, replace, fields, InitVar
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import check_finite
-from .device import DeviceConfig, device_levels, weight_std, sample_noise, significance, read_std, checked_scale
+from .core import check_finite, check_number
+from .device import (DeviceConfig, Noise, CONVENTIONS, check_sigma, neft_factor, device_levels, weight_std, sample_noise,
+                             significance, checked_scale)
 
 # %% auto #0
-__all__ = ['SCALE_MODES', 'ADC_RANGES', 'RESAMPLE_KEYS', 'CrossbarConfig', 'quant_step', 'quantize_weight', 'to_conductance',
-           'from_conductance', 'dac', 'adc', 'CrossbarMixin', 'CrossbarLinear', 'CrossbarConv2d', 'convert_to_crossbar',
-           'convert_to_torch', 'crossbar_layers', 'set_crossbar_config']
+__all__ = ['SCALE_MODES', 'ADC_RANGES', 'CrossbarConfig', 'quant_step', 'quantize_weight', 'to_conductance', 'from_conductance',
+           'dac', 'adc', 'CrossbarMixin', 'CrossbarLinear', 'CrossbarConv2d', 'NoiseSpec', 'convert_to_crossbar',
+           'convert_to_torch', 'crossbar_layers', 'select_layers', 'set_crossbar_config']
 
 # %% ../nbs/11_crossbar.ipynb #6517c027
 SCALE_MODES = ('layer', 'tile', 'column')
@@ -37,8 +38,12 @@ class CrossbarConfig:
     adc_bits:int|None=None # ADC resolution of each tile's partial sums of the composed weight (slices summed in analog); None = ideal
     adc_range:str='dynamic' # ADC full scale: 'dynamic' (max |partial sum| per sample and tile) or 'bound' (worst case)
     scale:str='layer' # where the digital scale max|W| lives: 'layer', 'tile' or 'column' (bi-scale representation)
+    sigma:InitVar[float|None]=None # not a crossbar field: refused with a pointer to where sigma lives
 
-    def __post_init__(self):
+    def __post_init__(self, sigma=None):
+        if sigma is not None:
+            raise ValueError(f"CrossbarConfig has no sigma (got sigma={sigma!r}): sigma lives in the device model, "
+                             f"CrossbarConfig(device=DeviceConfig(sigma={sigma!r})) or cfg.replace(device=cfg.device.replace(sigma={sigma!r}))")
         if not isinstance(self.device, DeviceConfig):
             raise ValueError(f"CrossbarConfig.device must be a DeviceConfig (e.g. DeviceConfig(sigma=0.1) or preset('RRAM4')), got {type(self.device).__name__}")
         for f in ('quantize', 'differential'):
@@ -92,9 +97,10 @@ def quant_step(cfg:CrossbarConfig, # crossbar configuration (uses `device.n_bits
 def quantize_weight(w:torch.Tensor, # weights
                     cfg:CrossbarConfig, # crossbar configuration (uses `device.n_bits` and `differential`)
                     scale:torch.Tensor|float|None=None, # digital scale, broadcastable to `w`; default: the layer's max|W|
+                    check:bool=True, # check the scale is finite (one host sync); the forward passes False
                    )->torch.Tensor:
     "`w` rounded to the nearest weight the devices can hold (weights beyond the scale saturate)."
-    s = checked_scale(w, scale)
+    s = checked_scale(w, scale, check=check)
     c = _code(w, cfg, s)
     if cfg.differential: c = torch.sign(w).long() * c
     return _decode(c, cfg, s, w.dtype)
@@ -115,7 +121,7 @@ def from_conductance(g:torch.Tensor, # device levels `(P, K, *shape)` as made by
                      cfg:CrossbarConfig, # the configuration they were made with
                      scale:torch.Tensor|float, # the digital scale they were made with
                     )->torch.Tensor:
-    "The weights that device levels `g` hold: the inverse of `to_conductance`."
+    "The weights that integer device levels `g` hold: the inverse of `to_conductance` (fractional levels are rounded to the nearest code)."
     dev, P = cfg.device, (2 if cfg.differential else 1)
     if g.dim() < 2 or g.shape[0] != P or g.shape[1] != dev.n_devices:
         raise ValueError(f"conductances must have shape ({P}, {dev.n_devices}, *weight_shape) for differential={cfg.differential} "
@@ -161,10 +167,22 @@ class CrossbarMixin:
     "What the crossbar layers share: configuration, tiling, held/fresh noise, conversion to and from torch."
     def _init_xbar(self, xbar):
         self.register_buffer('delta', None, persistent=False)  # held programming deviation of one chip (not in the state dict)
-        self.resample = None  # dict of `sample_delta` kwargs: draw fresh noise every forward
+        self.resample = None  # a per-layer `NoiseSpec`: draw fresh noise every forward
         self.read_generator = None  # stream of the per-inference read noise; None = torch's global generator
-        self.xbar_name = type(self).__name__
+        self._std_cache = None  # inside `same_weights`: per-weight std shared by the forwards of one step
+        self.read_noise = True  # False switches read noise off (the clean reference, see `nvcim_nb.chip.clean`)
+        self.xbar_name = None  # the layer's canonical name, frozen by `convert_to_crossbar` (seeds and masks are keyed by it)
         self.xbar = CrossbarConfig() if xbar is None else xbar
+
+    @property
+    def label(self)->str:
+        "The layer's name for messages: its `xbar_name`, or its class name while unnamed."
+        return self.xbar_name or type(self).__name__
+
+    @property
+    def noisy_reads(self)->bool:
+        "Whether a forward adds read noise (`read_sigma` > 0 and `read_noise` on)."
+        return self.read_noise and self._xbar.device.read_sigma > 0
 
     @property
     def xbar(self)->CrossbarConfig:
@@ -173,7 +191,7 @@ class CrossbarMixin:
     @xbar.setter
     def xbar(self, cfg):
         if not isinstance(cfg, CrossbarConfig):
-            raise TypeError(f"{self.xbar_name}.xbar must be a CrossbarConfig, got {type(cfg).__name__}")
+            raise TypeError(f"{self.label}.xbar must be a CrossbarConfig, got {type(cfg).__name__}")
         self._tiling(cfg)  # validates the tile size against this layer
         self._xbar = cfg
 
@@ -184,7 +202,7 @@ class CrossbarMixin:
         if cfg.tile_rows is None: return 1, units
         r = cfg.tile_rows // per
         if r < 1:
-            raise ValueError(f"layer {self.xbar_name!r}: tile_rows={cfg.tile_rows} is smaller than one input channel's "
+            raise ValueError(f"layer {self.label!r}: tile_rows={cfg.tile_rows} is smaller than one input channel's "
                              f"{'x'.join(map(str, self.kernel_size))} kernel ({per} rows); use tile_rows >= {per}")
         r = min(r, units)
         return math.ceil(units / r), r
@@ -219,6 +237,7 @@ class CrossbarMixin:
         new.weight, new.bias = self.weight, self.bias
         return new.train(self.training)
 
+# %% ../nbs/11_crossbar.ipynb #2842169c
 class CrossbarLinear(CrossbarMixin, nn.Linear):
     "Drop-in `nn.Linear` computed on a simulated crossbar configured by `xbar`."
     _torch_cls = nn.Linear
@@ -245,12 +264,13 @@ class CrossbarLinear(CrossbarMixin, nn.Linear):
     def forward(self, x:torch.Tensor)->torch.Tensor:
         w = self.effective_weight()
         cfg = self.xbar
-        if cfg.ideal_io and cfg.device.read_sigma == 0: return F.linear(x, w, self.bias)  # exactly the torch layer
+        if cfg.ideal_io and not self.noisy_reads: return F.linear(x, w, self.bias)  # exactly the torch layer
         x = dac(x, cfg.dac_bits, dims=-1)
         if cfg.adc_bits is None: return self._add_read_noise(F.linear(x, w, self.bias), x, F.linear)
         y = self._adc_forward(x.reshape(-1, self.in_features), w).view(*x.shape[:-1], self.out_features)
         return y if self.bias is None else y + self.bias
 
+# %% ../nbs/11_crossbar.ipynb #e153bc0f
 class CrossbarConv2d(CrossbarMixin, nn.Conv2d):
     "Drop-in `nn.Conv2d` computed on a simulated crossbar configured by `xbar`."
     _torch_cls = nn.Conv2d
@@ -286,7 +306,7 @@ class CrossbarConv2d(CrossbarMixin, nn.Conv2d):
 
     def forward(self, x:torch.Tensor)->torch.Tensor:
         cfg = self.xbar
-        if cfg.ideal_io and cfg.device.read_sigma == 0: return self._conv_forward(x, self.effective_weight(), self.bias)  # the torch layer
+        if cfg.ideal_io and not self.noisy_reads: return self._conv_forward(x, self.effective_weight(), self.bias)  # the torch layer
         if x.dim() == 3: return self.forward(x[None])[0]  # unbatched input
         w = self.effective_weight()
         x = dac(x, cfg.dac_bits, dims=(1, 2, 3))
@@ -302,7 +322,7 @@ def _tile_scale(self:CrossbarMixin):
     w = self.weight.detach()
     T, R = self._tiling()
     if self.xbar.scale == 'layer': return self.weight_scale().expand(w.shape[0], T)
-    s = self._finite(self._tile_reduce(self._unit_reduce(w.abs(), 'max'), 'max'))
+    s = self._tile_reduce(self._unit_reduce(w.abs(), 'max'), 'max')
     if self.xbar.scale == 'tile':
         g = getattr(self, 'groups', 1)
         s = s.view(g, -1, T).amax(1, keepdim=True).expand(g, w.shape[0] // g, T).reshape(-1, T)
@@ -316,16 +336,84 @@ def _expand_scale(self:CrossbarMixin, s):
     return s.reshape(*s.shape, *[1] * (self.weight.dim() - 2))
 
 @patch
-def _finite(self:CrossbarMixin, s):
-    "`s`, a max of |W|, after checking it is finite: it is NaN/inf iff a weight is, so one scalar check guards every forward."
-    if not bool(torch.isfinite(s).all()): check_finite(self.weight.detach(), f'{self.xbar_name}.weight')
-    return s
-
-@patch
 def weight_scale(self:CrossbarMixin)->torch.Tensor:
     "The digital scale max|W| of the layer, tile or column (per `xbar.scale`), broadcastable to the weight."
-    if self.xbar.scale == 'layer': return self._finite(self.weight.detach().abs().max())
+    if self.xbar.scale == 'layer': return self.weight.detach().abs().max()   # no finiteness check: a forward never syncs with the host
     return self._expand_scale(self._tile_scale())
+
+# %% ../nbs/11_crossbar.ipynb #5c1172df
+def _relative_per_sigma(convention, dev, w):
+    "r = std(dw)/max|W| per unit sigma of `convention` on a layer with device `dev` and weights `w` (a tensor for 'range'/'absolute': no sync)."
+    if convention == 'swim': return dev.std_factor
+    if convention == 'neft': return neft_factor(dev.n_bits, dev.device_bits)
+    if convention == 'relative': return 1.
+    m = w.detach().abs().max()
+    return (w.detach().amax() - w.detach().amin()) / (2 * m) if convention == 'range' else 1 / m
+
+@dataclass(frozen=True, eq=False)
+class NoiseSpec:
+    "What fresh or programmed noise to draw: the one specification that `resampling`, `Chip` and `mc_evaluate` accept."
+    sigma:float|dict|None=None # programming variation, one for all layers or {layer name: sigma}; None = each layer's device sigma
+    convention:str='swim' # units of `sigma` and `offset` (`CONVENTIONS`); 'range' and 'absolute' follow the weights at every draw
+    offset:float=0. # added to every layer's sigma, in `convention` units (OVF's sigma + 0.15)
+    noise:Noise|None=None # shape of the standardised deviation; None = the device's (TRICE: a right-censored training noise)
+    std:dict|torch.Tensor|None=None # per-weight std (weight units), {layer name: tensor}; overrides sigma, offset and verified there
+    verified:dict|torch.Tensor|None=None # write-verified weights, {layer name: bool tensor like the weight}
+    generator:torch.Generator|int|None=None # None: torch's global stream; a Generator: one stream; an int: a seeded stream per layer
+
+    def __post_init__(self):
+        if self.convention not in CONVENTIONS: raise ValueError(f"NoiseSpec.convention={self.convention!r} is not one of {CONVENTIONS}")
+        if not isinstance(self.sigma, dict): check_sigma(self.sigma, 'NoiseSpec.sigma')
+        check_number(self.offset, 'NoiseSpec.offset')
+        if self.noise is not None and not isinstance(self.noise, Noise):
+            raise ValueError(f"NoiseSpec.noise must be a Noise (e.g. right_censored(1.)) or None, got {type(self.noise).__name__}")
+        g = self.generator
+        if not (g is None or isinstance(g, torch.Generator) or (isinstance(g, int) and not isinstance(g, bool))):
+            raise ValueError(f"NoiseSpec.generator must be None, a torch.Generator or an int seed, got {g!r}")
+
+    def replace(self, **kwargs)->NoiseSpec:
+        "A copy with `kwargs` changed (validated)."
+        return replace(self, **kwargs)
+
+# %% ../nbs/11_crossbar.ipynb #5ab5d699
+@patch
+def for_layer(self:NoiseSpec, layer, # the crossbar layer
+              name:str|None=None, # its key in the dicts; default: the layer's `label`
+              generator=None, # this layer's stream (`resampling` resolves an int seed to one per layer)
+             )->NoiseSpec:
+    "The spec of one layer: its entries of `sigma`, `std` and `verified` picked and checked against its weight."
+    name = layer.label if name is None else name
+    pick = lambda v: v.get(name) if isinstance(v, dict) else v
+    sigma, std, ver = pick(self.sigma), pick(self.std), pick(self.verified)
+    for what, v in (('std', std), ('verified', ver)):
+        if v is not None and tuple(v.shape) != tuple(layer.weight.shape):
+            raise ValueError(f"{what}[{name!r}] has shape {tuple(v.shape)}, but layer {name!r} has weight shape {tuple(layer.weight.shape)}")
+    if std is not None:
+        std = check_finite(std.detach(), f'std[{name!r}]')   # detached: a std built from W adds no pathwise gradient
+        if bool((std < 0).any()): raise ValueError(f"std[{name!r}] has negative entries: a standard deviation must be >= 0")
+    g = self.generator if generator is None else generator
+    if isinstance(g, int) and not isinstance(g, torch.Generator): raise ValueError("an int NoiseSpec.generator is a per-layer seed: use it through resampling or Chip")
+    return replace(self, sigma=check_sigma(sigma, f'sigma[{name!r}]'), std=std, verified=ver, generator=g)
+
+@patch
+def canonical_sigma(self:NoiseSpec, layer)->float|torch.Tensor:
+    "This (per-layer) spec's sigma on `layer` in the canonical convention: a float, or a 0-d tensor for 'range'/'absolute'."
+    dev = layer.xbar.device
+    if self.sigma is None and self.offset == 0: return dev.sigma
+    f = _relative_per_sigma(self.convention, dev, layer.weight) / dev.std_factor
+    s = (dev.sigma / f if self.sigma is None else self.sigma) + self.offset
+    if torch.is_tensor(f): return (s * f).clamp_min(0)
+    return check_sigma(s * f, f'sigma + offset on layer {layer.label!r}')
+
+@patch
+def layer_sigmas(self:NoiseSpec, model)->dict:
+    "Canonical sigma per crossbar layer of `model` (a crossbar layer alone counts as a model)."
+    return {n: self.for_layer(l, n).canonical_sigma(l) for n, l in crossbar_layers(model).items()}
+
+@patch
+def relative(self:NoiseSpec, model)->dict:
+    "Nominal weight-domain std per max|W|, r = std(dw)/max|W|, per crossbar layer: the convention-neutral axis."
+    return {n: self.for_layer(l, n).canonical_sigma(l) * l.xbar.device.std_factor for n, l in crossbar_layers(model).items()}
 
 # %% ../nbs/11_crossbar.ipynb #32c2cbdb
 @patch
@@ -337,38 +425,77 @@ def _noise_args(self:CrossbarMixin, s=None, wq=None):
     if cfg.quantize and wq is None: w = quantize_weight(w, cfg, s)
     return (w, s, True) if cfg.differential else (w + s, 2 * s, False)
 
+def _spec(spec, sigma, verified, std):
+    "`spec`, or one made from the loose arguments (not both)."
+    if spec is None: return NoiseSpec(sigma=sigma, verified=verified, std=std)
+    if not isinstance(spec, NoiseSpec): raise TypeError(f"spec must be a NoiseSpec, got {type(spec).__name__}")
+    if any(v is not None for v in (sigma, verified, std)): raise ValueError("give either spec= or sigma/verified/std, not both")
+    return spec
+
 @patch
 def noise_std(self:CrossbarMixin,
               sigma:float|None=None, # programming variation (canonical sigma); None = `xbar.device.sigma`
               verified:torch.Tensor|None=None, # bool mask like the weight: write-verified weights
+              spec:NoiseSpec|None=None, # the whole specification instead of `sigma` and `verified`
              )->torch.Tensor:
     "Per-weight std (weight units) of this layer's programming noise, like the weight."
+    spec = _spec(spec, sigma, verified, None).for_layer(self)
+    if spec.std is not None: return spec.std
     w, s, _ = self._noise_args()
-    return weight_std(w, self.xbar.device, verified=verified, scale=s, sigma=sigma)
+    std = weight_std(w, self.xbar.device, verified=spec.verified, scale=s, sigma=spec.canonical_sigma(self))
+    return std if spec.noise is None else std * (spec.noise.std / self.xbar.device.noise.std)
 
 @patch
 def sample_delta(self:CrossbarMixin,
                  sigma:float|None=None, # programming variation (canonical sigma); None = `xbar.device.sigma`
                  verified:torch.Tensor|None=None, # bool mask like the weight: write-verified weights
-                 generator:torch.Generator|None=None, # seeded stream (see `nvcim_nb.core.generator`)
+                 generator:torch.Generator|None=None, # seeded stream (see `nvcim_nb.core.generator`); default: the spec's
                  n:int|None=None, # draw `n` chips at once, stacked in dim 0
-                 std:torch.Tensor|None=None, # per-weight std (e.g. `noise_std(sigma, verified)`, or any per-weight map); overrides sigma and verified
+                 std:torch.Tensor|None=None, # per-weight std (e.g. `noise_std(sigma, verified)`); overrides sigma and verified
+                 spec:NoiseSpec|None=None, # the whole specification instead of `sigma`, `verified` and `std`
                 )->torch.Tensor:
     "Programming deviation(s) of this layer's devices (detached), like the weight or `(n, *weight.shape)`."
+    spec = _spec(spec, sigma, verified, std).for_layer(self, generator=generator)
+    return self._draw(spec, n=n)
+
+@patch
+def _draw(self:CrossbarMixin, spec, n=None, s=None, wq=None, check=True):
+    "A draw for a per-layer `spec`; the forward passes its scale and quantised weight, and check=False (no host sync)."
     dev = self.xbar.device
-    if std is not None and not dev.has_faults and dev.off_leak == 0: w, s, d = self.weight, None, True  # `std` holds all the draw needs
-    else: w, s, d = self._noise_args()
-    return sample_noise(w, dev, n=n, verified=verified, scale=s, sigma=sigma, generator=generator, std=std, differential=d)
+    kw = dict(n=n, generator=spec.generator, noise=spec.noise, check=check)
+    if spec.std is not None and not dev.has_faults and dev.off_leak == 0:
+        return sample_noise(self.weight, dev, std=spec.std, **kw)   # the std map holds all the draw needs
+    w, s, d = self._noise_args(s, wq)
+    std = spec.std if spec.std is not None else self._shared_std(spec, w, s)
+    return sample_noise(w, dev, verified=None if std is not None else spec.verified, scale=s,
+                        sigma=spec.canonical_sigma(self), std=std, differential=d, **kw)
+
+@patch
+def _shared_std(self:CrossbarMixin, spec, w, s):
+    "Inside `same_weights`, a state-dependent layer's per-weight std is computed once and rescaled per draw; else None."
+    dev = self.xbar.device
+    if self._std_cache is None or dev.is_uniform or spec.verified is not None: return None
+    if 'unit' not in self._std_cache: self._std_cache['unit'] = weight_std(w, dev, scale=s, sigma=1., check=False) / dev.noise.std
+    return self._std_cache['unit'] * (spec.canonical_sigma(self) * (spec.noise or dev.noise).std)
 
 @patch
 def _held_delta(self:CrossbarMixin)->torch.Tensor:
     "The held programming deviation, checked against the weight's shape."
     if self.delta.shape != self.weight.shape:
-        raise ValueError(f"{self.xbar_name}.delta has shape {tuple(self.delta.shape)} but the weight has {tuple(self.weight.shape)}: "
+        raise ValueError(f"{self.label}.delta has shape {tuple(self.delta.shape)} but the weight has {tuple(self.weight.shape)}: "
                          "the chip was programmed for another model; program it again")
     return self.delta
 
-RESAMPLE_KEYS = ('sigma', 'verified', 'generator', 'std')
+# %% ../nbs/11_crossbar.ipynb #3d511b6a
+def _in_backward()->bool:
+    "Whether autograd's engine is running (a checkpointed forward being recomputed)."
+    return torch._C._current_graph_task_id() != -1
+
+def _no_seeded_recompute(g, what, name):
+    if isinstance(g, torch.Generator) and _in_backward():
+        raise RuntimeError(f"{name}: {what} is being recomputed in the backward pass (gradient checkpointing) from a seeded "
+                           "generator, which checkpointing cannot rewind, so the gradient would be taken at another draw; "
+                           "use generator=None (torch's global stream, which checkpointing restores) or do not checkpoint")
 
 @patch
 def effective_weight(self:CrossbarMixin)->torch.Tensor:
@@ -377,31 +504,32 @@ def effective_weight(self:CrossbarMixin)->torch.Tensor:
     if not cfg.quantize and self.resample is None:                    # clean, or one programmed chip:
         return w if self.delta is None else w + self._held_delta()   # no scale needed, no per-forward work
     s = self.weight_scale()
-    wq = quantize_weight(w.detach(), cfg, s) if cfg.quantize else w.detach()
+    wq = quantize_weight(w.detach(), cfg, s, check=False) if cfg.quantize else w.detach()
     if cfg.quantize: w = _ste(w, wq)
     if self.resample is not None:
-        r = self.resample
-        if not isinstance(r, dict) or set(r) - set(RESAMPLE_KEYS):
-            raise ValueError(f"{self.xbar_name}.resample={r!r} must be None or a dict with keys among {RESAMPLE_KEYS}")
-        wn, sn, d = self._noise_args(s, wq)
-        w = w + sample_noise(wn, cfg.device, verified=r.get('verified'), scale=sn, sigma=r.get('sigma'),
-                             generator=r.get('generator'), std=r.get('std'), differential=d)
+        if not isinstance(self.resample, NoiseSpec):
+            raise TypeError(f"{self.label}.resample must be None or a per-layer NoiseSpec (see `resampling`), got {type(self.resample).__name__}")
+        _no_seeded_recompute(self.resample.generator, 'fresh programming noise', self.label)
+        w = w + self._draw(self.resample, s=s, wq=wq, check=False)
     elif self.delta is not None: w = w + self._held_delta()
     return w
 
 # %% ../nbs/11_crossbar.ipynb #2101c9b2
 @patch
 def read_std(self:CrossbarMixin)->torch.Tensor|None:
-    "Per-weight std (weight units) of one read's noise, $c_{N,m}\\sigma_\\text{read}s$ (doubled for the offset code), like the weight; None when `read_sigma` is 0."
-    return read_std(self.weight, self.xbar.device, scale=self.weight_scale() * (1 if self.xbar.differential else 2))
+    "Per-weight std (weight units) of one read's noise, $c_{N,m}\\sigma_\\text{read}s$ (doubled for the offset code), like the weight; None without read noise."
+    if not self.noisy_reads: return None
+    dev = self.xbar.device
+    return (self.weight_scale() * ((1 if self.xbar.differential else 2) * dev.std_factor * dev.read_sigma)).expand_as(self.weight)
 
 @patch
 def _read_gen(self:CrossbarMixin, like):
     "The generator of this read's noise (the `resample` one while resampling), checked against `like`'s device."
-    g = self.resample.get('generator') if isinstance(self.resample, dict) else self.read_generator
+    g = self.resample.generator if self.resample is not None else self.read_generator
     if g is not None and g.device.type != like.device.type:
-        raise ValueError(f"{self.xbar_name}: the read-noise generator is on {g.device} but the layer computes on {like.device}; "
+        raise ValueError(f"{self.label}: the read-noise generator is on {g.device} but the layer computes on {like.device}; "
                          "apply the chip (or make the generator) after moving the model")
+    _no_seeded_recompute(g, 'read noise', self.label)
     return g
 
 @patch
@@ -409,9 +537,12 @@ def _add_read_noise(self:CrossbarMixin, y, x, f, S=None):
     "`y` plus one read's noise per output element, $\\sqrt{f(x^2, S^2)}\\,\\varepsilon$, with `f` the layer's product (local reparameterisation)."
     S = self.read_std() if S is None else S
     if S is None: return y
-    var = f(x * x, S * S)
-    eps = torch.randn(var.shape, generator=self._read_gen(var), device=var.device, dtype=var.dtype)
-    return y + var.clamp_min(torch.finfo(var.dtype).tiny).sqrt() * eps  # clamp: a zero input gets no noise and a finite gradient
+    dt = torch.promote_types(x.dtype, torch.float32)
+    with torch.autocast(x.device.type, enabled=False):   # in fp16 the variances (~1e-8) underflow: compute them in fp32
+        var = f(x.to(dt) ** 2, S.to(dt) ** 2)
+        eps = torch.randn(var.shape, generator=self._read_gen(var), device=var.device, dtype=dt)
+        noise = var.clamp_min(torch.finfo(dt).tiny).sqrt() * eps  # clamp: a zero input gets no noise and a finite gradient
+    return y + noise.to(y.dtype)
 
 # %% ../nbs/11_crossbar.ipynb #0f106970
 @patch
@@ -474,19 +605,17 @@ def convert_to_crossbar(model:nn.Module, # the torch model (or a single layer)
                         cfg:CrossbarConfig|None=None, # configuration for every converted layer; None = ideal
                         inplace:bool=False, # convert `model` itself instead of a deep copy
                         skip:list=(), # module names (their subtrees) or types to leave digital
+                        prefix:str='', # prepended to the canonical names (e.g. 'tsb' for a block inserted later)
                        )->nn.Module:
-    "`model` with every `nn.Linear`/`nn.Conv2d` computed on crossbars (parameters shared with the torch layers)."
+    "`model` with every `nn.Linear`/`nn.Conv2d` computed on crossbars (parameters shared), each named by its path, frozen."
+    if isinstance(cfg, DeviceConfig): raise TypeError("cfg is a DeviceConfig; wrap it: CrossbarConfig(device=...)")
     if not inplace: model = copy.deepcopy(model)
     skip = [skip] if isinstance(skip, (str, type)) else list(skip)
     def convert(m, name):
         if _skipped(name, m, skip): return m
-        if isinstance(m, CrossbarMixin):
-            if cfg is not None: m.xbar = cfg
-            m.xbar_name = name or type(m).__name__
-            return m
-        if type(m) in _XBAR_CLASSES:
-            new = _XBAR_CLASSES[type(m)].from_torch(m)
-            new.xbar_name = name or type(new).__name__
+        if isinstance(m, CrossbarMixin) or type(m) in _XBAR_CLASSES:
+            new = m if isinstance(m, CrossbarMixin) else _XBAR_CLASSES[type(m)].from_torch(m)
+            if new.xbar_name is None: new.xbar_name = '.'.join(p for p in (prefix, name) if p) or type(new).__name__
             if cfg is not None: new.xbar = cfg
             return new
         _check_digital(name, m)
@@ -507,10 +636,33 @@ def convert_to_torch(model:nn.Module, # a model with crossbar layers (or a singl
             if isinstance(c, CrossbarMixin): setattr(m, cn, c.to_torch())
     return model
 
+# %% ../nbs/11_crossbar.ipynb #d17dea8b
 def crossbar_layers(model:nn.Module, # any model
                    )->dict:
-    "The crossbar layers of `model`, by name (in `named_modules` order)."
-    return {n: m for n, m in model.named_modules() if isinstance(m, CrossbarMixin)}
+    "The crossbar layers of `model` by canonical name (`xbar_name`; an unnamed layer by its path), in `named_modules` order."
+    out = {}
+    for path, m in model.named_modules():
+        if not isinstance(m, CrossbarMixin): continue
+        name = m.xbar_name if m.xbar_name is not None else (path or type(m).__name__)
+        if name in out and out[name] is not m:
+            raise ValueError(f"two crossbar layers are named {name!r}: name them apart, e.g. convert the added block with "
+                             "convert_to_crossbar(block, prefix='...') or set xbar_name")
+        out[name] = m
+    return out
+
+def select_layers(layers:dict, # {canonical name: layer}, as from `crossbar_layers`
+                  names=None, # names or prefixes to keep ('heads' keeps 'heads.0', 'heads.1.fc'); None = all
+                  exclude=None, # names or prefixes to drop
+                 )->dict:
+    "The entries of `layers` whose names match `names` (exact or as a dotted prefix) and not `exclude`."
+    def matcher(what, v):
+        v = [v] if isinstance(v, str) else list(v)
+        bad = [p for p in v if not any(n == p or n.startswith(p + '.') for n in layers)]
+        if bad: raise ValueError(f"{what} {bad} match no crossbar layer; the crossbar layers are {list(layers)}")
+        return lambda n: any(n == p or n.startswith(p + '.') for p in v)
+    keep = (lambda n: True) if names is None else matcher('layers', names)
+    drop = (lambda n: False) if exclude is None else matcher('exclude', exclude)
+    return {n: l for n, l in layers.items() if keep(n) and not drop(n)}
 
 def set_crossbar_config(model:nn.Module, # a model with crossbar layers
                         cfg:CrossbarConfig|None=None, # new configuration for every layer; None = each layer's own

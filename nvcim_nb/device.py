@@ -9,23 +9,20 @@ from dataclasses import dataclass, field, replace, fields
 import numpy as np
 import torch
 from scipy import stats
-from .core import check_finite
+from .core import check_finite, check_number
 
 # %% auto #0
-__all__ = ['NOISE_KINDS', 'STATE_RULES', 'PRESETS', 'CONVENTIONS', 'check_sigma', 'std_factor', 'device_levels', 'compose_levels',
-           'Noise', 'gaussian', 'censored', 'right_censored', 'left_censored', 'truncated', 'DeviceConfig',
-           'neft_level_scale', 'preset', 'default_scale', 'significance', 'checked_scale', 'weight_std', 'sample_noise',
-           'read_std', 'sample_devices', 'neft_factor', 'convert_sigma']
+__all__ = ['CONVENTIONS', 'NOISE_KINDS', 'STATE_RULES', 'LEAK_MODELS', 'PRESETS', 'PRESET_SOURCES', 'check_sigma', 'std_factor',
+           'neft_factor', 'convert_sigma', 'device_levels', 'compose_levels', 'Noise', 'gaussian', 'censored',
+           'right_censored', 'left_censored', 'truncated', 'DeviceConfig', 'neft_level_scale', 'preset',
+           'default_scale', 'significance', 'checked_scale', 'weight_std', 'sample_noise', 'read_std', 'sample_devices']
 
-# %% ../nbs/10_device.ipynb #8a2748d0
+# %% ../nbs/10_device.ipynb #5b38f6a5
 def check_sigma(sigma, # a variation, or None
                 name:str='sigma', # how to name it in the error
                )->float|None:
-    "`sigma` as a float (None passes through), or a `ValueError` if it is not a number >= 0."
-    if sigma is None: return None
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or math.isnan(sigma) or sigma < 0:
-        raise ValueError(f"{name}={sigma!r} must be a number >= 0")
-    return float(sigma)
+    "`sigma` as a float (None passes through), or a `ValueError` if it is not a real number >= 0 (`True` and NaN fail)."
+    return None if sigma is None else check_number(sigma, name, 0.)
 
 def std_factor(n_bits:int=8, # N, bits per weight
                device_bits:int=1, # m, bits per device
@@ -35,10 +32,43 @@ def std_factor(n_bits:int=8, # N, bits per weight
     return math.sqrt(sum(4.0**(-i*device_bits) for i in range(1, n_bits//device_bits + 1)))
 
 def _check_bits(n_bits, device_bits):
-    if not (isinstance(n_bits, int) and isinstance(device_bits, int)) or n_bits < 1 or device_bits < 1:
+    if not all(isinstance(b, int) and not isinstance(b, bool) for b in (n_bits, device_bits)) or n_bits < 1 or device_bits < 1:
         raise ValueError(f"n_bits and device_bits must be positive integers, got n_bits={n_bits!r}, device_bits={device_bits!r}")
     if device_bits > n_bits: raise ValueError(f"device_bits={device_bits} > n_bits={n_bits}: a device cannot hold more bits than the weight has")
     if n_bits % device_bits: raise ValueError(f"n_bits={n_bits} is not a multiple of device_bits={device_bits}: a weight must fill whole devices")
+
+# %% ../nbs/10_device.ipynb #0a27f545
+CONVENTIONS = ('swim', 'neft', 'relative', 'range', 'absolute')
+
+def neft_factor(n_bits:int=8, device_bits:int=1)->float:
+    "NeFT's weight-domain std per unit sigma, relative to max|W|."
+    _check_bits(n_bits, device_bits)
+    k = n_bits // device_bits
+    return math.sqrt(sum(4.0**(i*device_bits) for i in range(k))) / sum(2.0**(i*device_bits) for i in range(k))
+
+def _to_relative(conv, n_bits, device_bits, w):
+    "Multiplier taking a sigma in `conv` to r = std/max|W|."
+    if conv == 'swim': return std_factor(n_bits, device_bits)
+    if conv == 'neft': return neft_factor(n_bits, device_bits)
+    if conv == 'relative': return 1.
+    if w is None: raise ValueError(f"converting the {conv!r} convention needs the layer's weights: pass w=")
+    w = check_finite(torch.as_tensor(w).detach(), 'w')
+    m = w.abs().max().item()
+    if m == 0: raise ValueError("w is all zeros: the scale max|W| is 0 and the conventions cannot be related")
+    return (w.max() - w.min()).item() / (2 * m) if conv == 'range' else 1 / m
+
+def convert_sigma(value:float, # sigma in convention `frm`
+                  frm:str, # convention of `value`: one of `CONVENTIONS`
+                  to:str='swim', # convention wanted
+                  n_bits:int=8, # N, bits per weight
+                  device_bits:int=1, # m, bits per device
+                  w:torch.Tensor|None=None, # the layer's weights (needed for 'range' and 'absolute')
+                 )->float:
+    "Convert a sigma between conventions (see the table above)."
+    for c in (frm, to):
+        if c not in CONVENTIONS: raise ValueError(f"unknown sigma convention {c!r}; choose one of {CONVENTIONS}")
+    check_sigma(value)
+    return value * _to_relative(frm, n_bits, device_bits, w) / _to_relative(to, n_bits, device_bits, w)
 
 # %% ../nbs/10_device.ipynb #16edc6de
 def device_levels(u:torch.Tensor, # magnitudes relative to the scale, in [0, 1]
@@ -141,12 +171,9 @@ def truncated(lo:float=-math.inf, hi:float=math.inf, recentre:bool=False)->Noise
     "Gaussian conditioned on lo < z < hi (scipy's `truncnorm`)."
     return Noise('truncated', lo, hi, recentre)
 
-# %% ../nbs/10_device.ipynb #2977fc33
-STATE_RULES = ('device', 'msb')
-
-def _check_range(name, v, lo=0., hi=math.inf, lo_open=False):
-    if not isinstance(v, (int, float)) or math.isnan(v) or (v <= lo if lo_open else v < lo) or v > hi:
-        raise ValueError(f"DeviceConfig.{name}={v!r} must be a number in {'(' if lo_open else '['}{lo}, {hi}]")
+# %% ../nbs/10_device.ipynb #6bf2e519
+STATE_RULES = ('device', 'msb', 'band')
+LEAK_MODELS = ('pair', 'single')
 
 @dataclass(frozen=True)
 class DeviceConfig:
@@ -155,25 +182,29 @@ class DeviceConfig:
     device_bits:int=1 # m, bits per device (N/m devices per weight, binary significance)
     sigma:float=0.1 # programming (device-to-device) variation, std per device in level steps, drawn once per chip
     read_sigma:float=0. # read (cycle-to-cycle) variation, same units, drawn at every inference
-    sigma_wv:float=0.03 # programming variation of write-verified devices
+    sigma_wv:float=0.03 # programming variation of write-verified devices (capped at sigma)
     level_scale:tuple|None=None # std multiplier per device level (2**m entries); None = uniform
-    state_rule:str='device' # 'device': each device by its own level; 'msb': whole weight by its MSB device (NeFT code)
-    off_leak:float=0. # conductance of a level-0 device, as a fraction of the device's full range
+    state_rule:str='device' # whose level picks the multiplier: 'device' (each its own), 'band' (seed code), 'msb'
+    off_leak:float=0. # conductance of a level-0 device, as a fraction of the device's full range, in [0, 1)
+    leak_model:str='pair' # 'pair': differential pair, idle array leaks too; 'single': EvaXB's one array, sign after
     p_stuck_on:float=0. # probability that a device is stuck at its top level
     p_stuck_off:float=0. # probability that a device is stuck at level 0
     noise:Noise=field(default_factory=Noise) # shape of the standardised deviation
 
     def __post_init__(self):
         _check_bits(self.n_bits, self.device_bits)
-        for f in ('sigma', 'read_sigma', 'sigma_wv', 'off_leak'): _check_range(f, getattr(self, f))
-        for f in ('p_stuck_on', 'p_stuck_off'): _check_range(f, getattr(self, f), hi=1.)
+        for f, hi, hi_open in [('sigma', math.inf, False), ('read_sigma', math.inf, False), ('sigma_wv', math.inf, False),
+                               ('off_leak', 1., True), ('p_stuck_on', 1., False), ('p_stuck_off', 1., False)]:
+            object.__setattr__(self, f, check_number(getattr(self, f), f'DeviceConfig.{f}', 0., hi, hi_open=hi_open))
         if self.p_stuck_on + self.p_stuck_off > 1: raise ValueError(f"DeviceConfig.p_stuck_on + p_stuck_off = {self.p_stuck_on + self.p_stuck_off} must be <= 1")
         if self.state_rule not in STATE_RULES: raise ValueError(f"DeviceConfig.state_rule={self.state_rule!r} is not one of {STATE_RULES}")
+        if self.leak_model not in LEAK_MODELS: raise ValueError(f"DeviceConfig.leak_model={self.leak_model!r} is not one of {LEAK_MODELS}")
+        if self.leak_model == 'single' and self.off_leak > 0 and self.has_faults:
+            raise ValueError("DeviceConfig.leak_model='single' (EvaXB's leak) has no fault model; use leak_model='pair' with p_stuck_on/p_stuck_off")
         if not isinstance(self.noise, Noise): raise ValueError(f"DeviceConfig.noise must be a Noise (e.g. gaussian(), right_censored(1.)), got {type(self.noise).__name__}")
         if self.level_scale is not None:
-            ls = tuple(float(x) for x in self.level_scale)
+            ls = tuple(check_number(x, 'DeviceConfig.level_scale entry', 0.) for x in self.level_scale)
             if len(ls) != self.n_levels: raise ValueError(f"DeviceConfig.level_scale has {len(ls)} entries but a {self.device_bits}-bit device has {self.n_levels} levels")
-            if any(x < 0 or math.isnan(x) for x in ls): raise ValueError(f"DeviceConfig.level_scale={ls} must be non-negative")
             object.__setattr__(self, 'level_scale', ls)
 
     @property
@@ -183,36 +214,66 @@ class DeviceConfig:
     @property
     def std_factor(self)->float: return std_factor(self.n_bits, self.device_bits)
     @property
+    def r(self)->float:
+        "Nominal weight-domain std per max|W|, `sigma * std_factor`: the convention-neutral axis (uniform, Gaussian)."
+        return self.sigma * self.std_factor
+    @property
     def is_uniform(self)->bool: return self.level_scale is None or all(x == 1 for x in self.level_scale)
     @property
     def has_faults(self)->bool: return self.p_stuck_on > 0 or self.p_stuck_off > 0
-    def replace(self, **kwargs)->DeviceConfig:
-        "A copy with `kwargs` changed (validated)."
+    def replace(self,
+                convention:str='swim', # the convention of a `sigma` given here: 'swim' (canonical), 'neft' or 'relative'
+                **kwargs, # fields to change, e.g. sigma=0.2, device_bits=2
+               )->DeviceConfig:
+        "A copy with `kwargs` changed (validated); a `sigma` given in `convention` is stored canonical."
+        if convention not in CONVENTIONS: raise ValueError(f"unknown sigma convention {convention!r}; choose one of {CONVENTIONS}")
+        if 'sigma' in kwargs: kwargs['sigma'] = _canonical(kwargs['sigma'], convention, kwargs.get('n_bits', self.n_bits),
+                                                          kwargs.get('device_bits', self.device_bits))
         return replace(self, **kwargs)
 
-# %% ../nbs/10_device.ipynb #2cd747dd
+def _canonical(sigma, convention, n_bits, device_bits):
+    "A device's sigma given in `convention`, as canonical sigma (the weight-free conventions only)."
+    if convention in ('range', 'absolute'):
+        raise ValueError(f"convention={convention!r} depends on a layer's weights, but a DeviceConfig holds one canonical sigma: "
+                         f"use convert_sigma(sigma, {convention!r}, w=weights) per layer, or a chip's noise specification")
+    return convert_sigma(check_sigma(sigma), convention, 'swim', n_bits, device_bits)
+
+# %% ../nbs/10_device.ipynb #44c9ec00
 def neft_level_scale(s:float, # std multiplier of the two middle levels of a 2-bit device
                     )->tuple:
     "Per-level multipliers (1, s, s, 1) normalised as in the NeFT code, by $1/\\sqrt{0.4s^2+0.6}$."
     k = 1 / math.sqrt(0.4 * s**2 + 0.6)
     return (k, s*k, s*k, k)
 
+_NF, _EX = 'YifanQin-ND/NF_Training@c86c8ad', 'MariusAnje/EvaXB@c41d46b'
 PRESETS = {
     'SWIM':   dict(n_bits=8, device_bits=1),
-    'RRAM1':  dict(n_bits=8, device_bits=1, level_scale=(1., 1.), state_rule='msb'),
-    'FeFET2': dict(n_bits=8, device_bits=2, level_scale=neft_level_scale(2), state_rule='msb', off_leak=0.01),
-    'RRAM4':  dict(n_bits=8, device_bits=2, level_scale=neft_level_scale(4), state_rule='msb'),
-    'FeFET6': dict(n_bits=8, device_bits=2, level_scale=neft_level_scale(6), state_rule='msb'),
+    **{name: dict(n_bits=8, device_bits=2, level_scale=neft_level_scale(s), state_rule='band')
+       for name, s in [('RRAM1', 1), ('FeFET2', 2), ('RRAM4', 4), ('FeFET6', 6)]},
+    'EvaXB-RRAM1':  dict(n_bits=4, device_bits=1, state_rule='band'),
+    'EvaXB-FeFET2': dict(n_bits=4, device_bits=2, level_scale=neft_level_scale(2), state_rule='band',
+                         off_leak=0.01/3, leak_model='single'),
+    'EvaXB-RRAM4':  dict(n_bits=4, device_bits=2, level_scale=neft_level_scale(4), state_rule='band'),
+    'EvaXB-FeFET6': dict(n_bits=4, device_bits=2, level_scale=neft_level_scale(6), state_rule='band'),
+}
+PRESET_SOURCES = {
+    'SWIM': "MariusAnje/SWIM@6709c02: 8-bit weights on 1-bit devices, uniform Gaussian per device (the canonical convention)",
+    **{name: f"{_NF}, src/generate_noise.py + config.py: WEIGHT_BIT=8, DEVICE_BIT=2, s_factor['{name}']={s}, float band, no leak"
+       for name, s in [('RRAM1', 1), ('FeFET2', 2), ('RRAM4', 4), ('FeFET6', 6)]},
+    **{f'EvaXB-{name}': f"{_EX}, noise.py set_four + configs.py noise_config['{name}'] (m={m}, s={s}{extra}); N=4 as quant_config['LeNet'] (6 for 'CIFAR')"
+       for name, m, s, extra in [('RRAM1', 1, 1, ''), ('FeFET2', 2, 2, ", leak_mapping 0->0.01, Functions.py mapping_func"),
+                                 ('RRAM4', 2, 4, ''), ('FeFET6', 2, 6, '')]},
 }
 
-def preset(name:str, # one of `PRESETS`: 'SWIM', 'RRAM1', 'FeFET2', 'RRAM4', 'FeFET6'
-           **kwargs, # fields to override, e.g. sigma=0.2
+def preset(name:str, # one of `PRESETS`, e.g. 'SWIM', 'RRAM4', 'EvaXB-FeFET2'
+           convention:str='swim', # the convention of a `sigma` given here ('swim', 'neft', 'relative')
+           **kwargs, # fields to override, e.g. sigma=0.2, n_bits=6
           )->DeviceConfig:
-    "The `DeviceConfig` of a named device preset."
+    "The `DeviceConfig` of a named device preset (see `PRESET_SOURCES` for the seed code each reproduces)."
     if name not in PRESETS: raise ValueError(f"unknown device preset {name!r}; choose one of {list(PRESETS)}")
-    return DeviceConfig(**{**PRESETS[name], **kwargs})
+    return DeviceConfig(**PRESETS[name]).replace(convention=convention, **kwargs)
 
-# %% ../nbs/10_device.ipynb #16f97941
+# %% ../nbs/10_device.ipynb #fd1e2654
 def default_scale(w:torch.Tensor)->torch.Tensor:
     "The layer-wise scale max|W| (detached), as a 0-d tensor."
     return w.detach().abs().max()
@@ -221,119 +282,170 @@ def significance(dev:DeviceConfig, like:torch.Tensor)->torch.Tensor:
     "The binary significance $2^{-im}$ of the devices, $i=1..N/m$ (most significant first), on `like`'s device and dtype."
     return 2.0 ** (-dev.device_bits * torch.arange(1, dev.n_devices + 1, device=like.device, dtype=like.dtype))
 
+def _float_weights(w):
+    if not torch.is_tensor(w) or not torch.is_floating_point(w):
+        raise ValueError(f"weights must be floating point, got {w.dtype if torch.is_tensor(w) else type(w).__name__}")
+    return w.detach()
+
+def checked_scale(w:torch.Tensor, # weights
+                  scale:torch.Tensor|float|None=None, # max|W| (broadcastable); default: the layer's
+                  check:bool=True, # check that the scale is finite (the one host sync); False on hot paths
+                 )->torch.Tensor:
+    "The scale as a tensor on `w`'s device; NaN/inf weights are reported here, through the scale, at the cost of a scalar check."
+    w = _float_weights(w)
+    s = default_scale(w) if scale is None else torch.as_tensor(scale, dtype=w.dtype, device=w.device).detach()
+    if check and not bool(torch.isfinite(s).all()):   # max|W| is NaN/inf iff some weight is: count them only then
+        check_finite(w, 'weight'); check_finite(s, 'weight scale')
+    return s
+
+def _sigma(sigma, dev):
+    "`dev.sigma`, a checked float, or a tensor sigma (detached, not validated: no sync)."
+    if sigma is None: return dev.sigma
+    return sigma.detach() if torch.is_tensor(sigma) else check_sigma(sigma)
+
+# %% ../nbs/10_device.ipynb #ec201426
 def _code(w, s, n_bits):
     "The N-bit integer code $q=\\mathrm{round}(|w|/s\\,(2^N-1))$ of each weight (long)."
     return torch.round((w.abs() / s.clamp_min(torch.finfo(w.dtype).tiny)).clamp(0, 1) * (2**n_bits - 1)).long()
 
-def _nonzero_significance(q, dev, dtype):
-    "$\\sum_{i:\\,d_i>0}2^{-im}$ from the code alone: OR each digit's bits into its lowest bit, read those bits as a number."
+def _nonzero_digits(q, dev):
+    "$\\sum_{j:\\,d_j>0}2^{jm}$ (digit j counted from the least significant) from the code alone: OR each digit's bits into its lowest bit."
     m, k = dev.device_bits, dev.n_devices
     low = sum(1 << (j * m) for j in range(k))          # the lowest bit of every digit
     t = q & low
     for b in range(1, m): t = t | ((q >> b) & low)
-    return t.to(dtype) / 2**dev.n_bits
+    return t
 
-def _level_factor(q, dev, dtype):
-    "Per-weight $\\sqrt{\\sum_i(\\lambda_{d_i}2^{-im})^2}$ from the code, or None when uniform."
+def _nonzero_significance(q, dev, dtype):
+    "$\\sum_{i:\\,d_i>0}2^{-im}$ from the code alone."
+    return _nonzero_digits(q, dev).to(dtype) / 2**dev.n_bits
+
+@functools.lru_cache(maxsize=64)
+def _multipliers(level_scale, dtype, device):
+    "The level multipliers as a tensor, made once per (device, dtype): no host-to-device copy per forward."
+    return torch.tensor(level_scale, dtype=dtype, device=device)
+
+def _needs_code(dev):
+    "Whether the per-weight std needs the integer code (the 'band' rule reads the float magnitude)."
+    return not dev.is_uniform and dev.state_rule != 'band'
+
+def _level_factor(w, s, q, dev):
+    "Per-weight $F(w)$ (see above) from the weights or their code (`q`, None for 'band'), or None when uniform."
     if dev.is_uniform: return None
-    lam = torch.tensor(dev.level_scale, dtype=dtype, device=q.device)
+    lam = _multipliers(dev.level_scale, w.dtype, w.device)
+    if dev.state_rule == 'band':   # the seeds' float band: the level of u = |w|/s read as one m-bit device
+        lvl = (w.abs() / s.clamp_min(torch.finfo(w.dtype).tiny) * dev.n_levels).floor().clamp(0, dev.n_levels - 1).long()
+        return lam[lvl] * dev.std_factor
     if dev.state_rule == 'msb': return lam[q >> (dev.n_bits - dev.device_bits)] * dev.std_factor   # the MSB level: top m bits
     shifts = dev.device_bits * torch.arange(dev.n_devices - 1, -1, -1, device=q.device)
     lv = (q.unsqueeze(-1) >> shifts) & (dev.n_levels - 1)
     return ((lam[lv] * significance(dev, lam)) ** 2).sum(-1).sqrt()
 
-def checked_scale(w:torch.Tensor, # weights
-                  scale:torch.Tensor|float|None=None, # max|W| (broadcastable); default: the layer's
-                 )->torch.Tensor:
-    "The scale as a tensor on `w`'s device; NaN/inf weights are reported here, through the scale, at the cost of a scalar check."
-    s = default_scale(w) if scale is None else torch.as_tensor(scale, dtype=w.dtype, device=w.device).detach()
-    if not bool(torch.isfinite(s).all()):   # max|W| is NaN/inf iff some weight is: count them only then
-        check_finite(w, 'weight'); check_finite(s, 'weight scale')
-    return s
-
-def weight_std(w:torch.Tensor, # weights
+# %% ../nbs/10_device.ipynb #c2f8e8b1
+def weight_std(w:torch.Tensor, # weights (floating point)
                dev:DeviceConfig, # device model
                verified:torch.Tensor|None=None, # bool mask like `w`: write-verified weights
                scale:torch.Tensor|float|None=None, # max|W| the noise is relative to (broadcastable); default: layer max
-               sigma:float|None=None, # override `dev.sigma`
+               sigma:float|torch.Tensor|None=None, # override `dev.sigma` (canonical; a 0-d tensor is not validated)
+               check:bool=True, # check that the scale is finite (the one host sync)
               )->torch.Tensor:
     "Per-weight std (weight units) of the programming deviation, like `w`."
-    w = w.detach()
-    s = checked_scale(w, scale)
-    return _weight_std(w, dev, verified, s, dev.sigma if sigma is None else check_sigma(sigma), _code(w, s, dev.n_bits))
+    w = _float_weights(w)
+    s = checked_scale(w, scale, check)
+    return _weight_std(w, dev, verified, s, _sigma(sigma, dev), _code(w, s, dev.n_bits) if _needs_code(dev) else None)
 
 def _weight_std(w, dev, verified, s, sigma, q):
-    "`weight_std` for a checked scale `s` and the weights' code `q`."
-    f = _level_factor(q, dev, w.dtype)
-    std = (torch.full_like(w, dev.std_factor) if f is None else f) * sigma
+    "`weight_std` for a checked scale `s` and the weights' code `q` (None unless `_needs_code`)."
+    f = _level_factor(w, s, q, dev)
+    f = torch.full_like(w, dev.std_factor) if f is None else f
     if verified is not None:
         if verified.shape != w.shape: raise ValueError(f"verified mask has shape {tuple(verified.shape)}, weights {tuple(w.shape)}")
-        std = torch.where(verified.bool(), torch.full_like(w, dev.std_factor * dev.sigma_wv), std)
-    return std * s * dev.noise.std
+        wv = torch.clamp(sigma, max=dev.sigma_wv) if torch.is_tensor(sigma) else min(sigma, dev.sigma_wv)
+        sigma = torch.where(verified.bool(), wv, sigma)   # verifying never adds noise, and keeps the state dependence
+    return f * sigma * s * dev.noise.std
 
-# %% ../nbs/10_device.ipynb #4d4463fe
-def _device_bias(w, dev, s, q, n, generator, differential=True):
-    "Deviation from stuck-at faults and off-state leak, on a differential pair (or one offset-coded array); `q`: the code."
-    # a pair: the sign picks the used array (for w = 0 both are alike); one offset-coded array holds w + s >= 0: no sign
-    sign = torch.where(w < 0, -1., 1.).to(w.dtype) if differential else torch.ones_like(w)
-    s = s.expand_as(w)
-    top, leak = dev.n_levels - 1, dev.off_leak * (dev.n_levels - 1)
-    # leak, in closed form: a pair's idle array leaks on every device and cancels the used array's off devices
+# %% ../nbs/10_device.ipynb #2436c998
+def _leak_bias(w, dev, s, q, differential=True):
+    "The deterministic deviation of the off-state leak (see the three layouts above); `q`: the code."
+    leak = dev.off_leak * (dev.n_levels - 1)      # in level steps
+    if dev.leak_model == 'single':                 # EvaXB: |w| on one array, every off digit adds leak*2^(jm), sign after
+        off = (sum(1 << (j * dev.device_bits) for j in range(dev.n_devices)) - _nonzero_digits(q, dev)).to(w.dtype)
+        return torch.sign(w) * (q > 0) * (leak * off / (2**dev.n_bits - 1)) * s
     on = _nonzero_significance(q, dev, w.dtype)
-    if not differential: on = (1 - 2.0**-dev.n_bits) / top - on           # one array: the leaking devices are the off ones
-    bias = (-leak if differential else leak) * on * sign * s
-    if not dev.has_faults: return bias
-    # faults: one uniform per device of each array picks the stuck ones (rare); only those are corrected, then summed per weight
-    K, A, M = dev.n_devices, 2 if differential else 1, w.numel()
-    chips = 1 if n is None else n
-    r = torch.rand((chips, M, A, K), generator=generator, device=w.device, dtype=torch.float64)   # float64: rates down to ~1e-15
-    c, m, a, i = (r < dev.p_stuck_on + dev.p_stuck_off).nonzero(as_tuple=True)
-    digit = (q.reshape(-1)[m] >> ((K - 1 - i) * dev.device_bits)) & top    # the stuck device's programmed level ...
-    level = torch.where(a == 0, digit, 0).to(w.dtype)                       # ... (idle-array devices are all at level 0)
-    read = level + leak * (level == 0)                                      # what the device read before it got stuck
-    stuck = torch.where(r[c, m, a, i] < dev.p_stuck_on, float(top), leak).to(w.dtype)   # stuck off: an off device (it leaks)
-    sig = significance(dev, w)
-    change = (stuck - read) * torch.where(a == 0, 1., -1.).to(w.dtype) * sig[i] * (sign * s).reshape(-1)[m]
-    faults = torch.zeros(chips * M, dtype=w.dtype, device=w.device).index_add_(0, c * M + m, change)
-    faults = faults.view(chips, *w.shape)
-    return bias + (faults[0] if n is None else faults)
+    if differential: return -leak * on * torch.where(w < 0, -1., 1.).to(w.dtype) * s   # the idle array cancels the off devices
+    return leak * ((1 - 2.0**-dev.n_bits) / (dev.n_levels - 1) - on) * s               # one array: its off devices leak
 
-def sample_noise(w:torch.Tensor, # weights
+# %% ../nbs/10_device.ipynb #062c78f1
+def _stuck_devices(D, p, n_max, generator, device):
+    "Flat indices (float64, `n_max` of them; those >= D are padding) of the stuck devices of a Bernoulli(p) process over D."
+    u = 1 - torch.rand(n_max, generator=generator, device=device, dtype=torch.float64)   # (0, 1]: log finite
+    gaps = torch.floor(torch.log(u) / math.log1p(-p)) + 1 if p < 1 else torch.ones_like(u)   # Geometric(p) on 1, 2, ...
+    return torch.cumsum(gaps, 0) - 1
+
+def _fault_bias(w, dev, s, q, n, generator, differential=True):
+    "Deviation from stuck-at faults, sparse: only the stuck devices are drawn and corrected, with no host sync."
+    K, A, M, chips = dev.n_devices, 2 if differential else 1, w.numel(), 1 if n is None else n
+    D, p = chips * M * A * K, dev.p_stuck_on + dev.p_stuck_off
+    n_max = int(min(D, stats.binom.isf(1e-12, D, p) + 1))     # P(more stuck devices than candidates) < 1e-12
+    pos = _stuck_devices(D, p, n_max, generator, w.device)
+    valid = (pos < D).to(w.dtype)                              # padding: points at the last device, changes nothing
+    idx = pos.clamp(max=D - 1).long()                          # device layout (chip, weight, array, device)
+    cm = idx // (A * K); ai = idx - cm * (A * K)               # which (chip, weight); which (array, device)
+    m, used = (cm % M if chips > 1 else cm), ai < K            # array 0 holds the weight, array 1 is the idle one
+    i = torch.where(used, ai, ai - K)
+    top, leak = dev.n_levels - 1, dev.off_leak * (dev.n_levels - 1) if dev.leak_model == 'pair' else 0.
+    level = (((q.reshape(-1)[m] >> ((K - 1 - i) * dev.device_bits)) & top) * used).to(w.dtype)   # the programmed level
+    read = level + leak * (level == 0)                                      # what the device read before it got stuck
+    if dev.p_stuck_off == 0: stuck = float(top)
+    elif dev.p_stuck_on == 0: stuck = leak                                  # stuck off: an off device (it leaks)
+    else: stuck = torch.where(torch.rand(n_max, generator=generator, device=w.device, dtype=torch.float64) * p < dev.p_stuck_on, float(top), leak).to(w.dtype)
+    sm = s.reshape(()) if s.numel() == 1 else s.expand_as(w).reshape(-1)[m]
+    sign = torch.where(w.reshape(-1)[m] < 0, -1., 1.).to(w.dtype) if differential else 1.
+    change = (stuck - read) * (2. * used - 1) * significance(dev, w)[i] * sign * sm * valid
+    faults = torch.zeros(chips * M, dtype=w.dtype, device=w.device).index_add_(0, cm, change)
+    return faults.view(w.shape) if n is None else faults.view(chips, *w.shape)
+
+# %% ../nbs/10_device.ipynb #afac3dec
+def sample_noise(w:torch.Tensor, # weights (floating point)
                  dev:DeviceConfig, # device model
                  n:int|None=None, # number of chips to draw at once (stacked in dim 0); None = one, shaped like `w`
                  verified:torch.Tensor|None=None, # bool mask like `w`: write-verified weights
                  scale:torch.Tensor|float|None=None, # max|W| the noise is relative to (broadcastable); default: layer max
-                 sigma:float|None=None, # override `dev.sigma`
+                 sigma:float|torch.Tensor|None=None, # override `dev.sigma` (canonical; a 0-d tensor is not validated)
                  generator:torch.Generator|None=None, # seeded stream (see `nvcim_nb.core.generator`)
-                 std:torch.Tensor|None=None, # `weight_std(w, dev, verified, scale, sigma)` if already computed (many chips, same weights)
+                 std:torch.Tensor|None=None, # per-weight std of the draw, e.g. `weight_std(...)` computed once for many chips (detached)
                  differential:bool=True, # faults and leak act on a differential pair (True) or on one offset-coded array
+                 noise:Noise|None=None, # override `dev.noise`, the shape of this draw (e.g. a training noise)
+                 check:bool=True, # check that the scale is finite (the one host sync); False on hot paths
                 )->torch.Tensor:
     "Programming deviation(s) $\\Delta w$ of one chip (or `n` chips), detached."
-    if n is not None and (not isinstance(n, int) or n < 1): raise ValueError(f"n={n!r} must be a positive int or None")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1): raise ValueError(f"n={n!r} must be a positive int or None")
     if generator is not None and generator.device.type != w.device.type:
         raise ValueError(f"the generator is on {generator.device}, the weights on {w.device}: make it with nvcim_nb.core.generator(seed, device)")
-    w = w.detach()
-    k = dev.noise.std   # weight_std includes the shape's own std; the draw z already has it
-    sigma = dev.sigma if sigma is None else check_sigma(sigma)
-    levels_needed = dev.has_faults or dev.off_leak > 0
-    s = checked_scale(w, scale) if std is None or levels_needed else None
-    q = _code(w, s, dev.n_bits) if levels_needed or (std is None and not dev.is_uniform) else None
+    if noise is not None and not isinstance(noise, Noise): raise ValueError(f"noise must be a Noise (e.g. right_censored(1.)), got {type(noise).__name__}")
+    w, nz = _float_weights(w), dev.noise if noise is None else noise
+    sigma = _sigma(sigma, dev)
+    leaks, faults = dev.off_leak > 0, dev.has_faults
+    s = checked_scale(w, scale, check) if std is None or leaks or faults else None
+    q = _code(w, s, dev.n_bits) if leaks or faults or (std is None and _needs_code(dev)) else None
     if std is not None:
         if std.shape != w.shape: raise ValueError(f"std has shape {tuple(std.shape)}, weights {tuple(w.shape)}")
-        std = std if k == 1 else std / k
+        std = std.detach() / nz.std                          # detached: a std built from W must not carry its graph
     elif dev.is_uniform and verified is None: std = s * (dev.std_factor * sigma)   # one std per scale: no per-weight tensor
-    else: std = _weight_std(w, dev, verified, s, sigma, q if q is not None else _code(w, s, dev.n_bits)) / k
-    shape = w.shape if n is None else (n, *w.shape)
-    dw = dev.noise.sample(shape, generator=generator, device=w.device, dtype=w.dtype).mul_(std)
-    return dw + _device_bias(w, dev, s, q, n, generator, differential) if levels_needed else dw
+    else: std = _weight_std(w, dev, verified, s, sigma, q) / dev.noise.std
+    dw = nz.sample(w.shape if n is None else (n, *w.shape), generator=generator, device=w.device, dtype=w.dtype).mul_(std)
+    if leaks: dw = dw + _leak_bias(w, dev, s, q, differential)
+    if faults: dw = dw + _fault_bias(w, dev, s, q, n, generator, differential)
+    return dw
 
 def read_std(w:torch.Tensor, # weights
              dev:DeviceConfig, # device model (uses `read_sigma`)
              scale:torch.Tensor|float|None=None, # max|W| the noise is relative to (broadcastable); default: layer max
+             check:bool=True, # check that the scale is finite (the one host sync)
             )->torch.Tensor|None:
     "Per-weight std (weight units) of read (cycle-to-cycle) noise, $c_{N,m}\\sigma_\\text{read}\\,s$, like `w`; None when `read_sigma` is 0."
     if dev.read_sigma == 0: return None
-    return (checked_scale(w.detach(), scale) * (dev.std_factor * dev.read_sigma)).expand_as(w)
+    return (checked_scale(w, scale, check) * (dev.std_factor * dev.read_sigma)).expand_as(w)
 
 # %% ../nbs/10_device.ipynb #24f2f3e8
 def sample_devices(w:torch.Tensor, # weights
@@ -343,7 +455,7 @@ def sample_devices(w:torch.Tensor, # weights
                    generator:torch.Generator|None=None, # seeded stream
                   )->torch.Tensor:
     "Programming deviation(s) drawn device by device (every device gets its own Gaussian draw)."
-    for bad, why in [(dev.noise.kind != 'gaussian', f"noise={dev.noise}"), (dev.state_rule != 'device' and not dev.is_uniform, "state_rule='msb'"),
+    for bad, why in [(dev.noise.kind != 'gaussian', f"noise={dev.noise}"), (dev.state_rule != 'device' and not dev.is_uniform, f"state_rule={dev.state_rule!r}"),
                      (dev.has_faults, 'p_stuck_on/p_stuck_off > 0'), (dev.off_leak > 0, f'off_leak={dev.off_leak}')]:
         if bad: raise ValueError(f"sample_devices draws Gaussian device noise with state_rule='device' only; DeviceConfig has {why} (use sample_noise)")
     w = w.detach()
@@ -353,36 +465,3 @@ def sample_devices(w:torch.Tensor, # weights
     shape = lv.shape if n is None else (n, *lv.shape)
     eps = torch.randn(shape, generator=generator, device=w.device, dtype=w.dtype)
     return s * (dev.sigma * lam[lv] * significance(dev, w) * eps).sum(-1)
-
-# %% ../nbs/10_device.ipynb #0a27f545
-CONVENTIONS = ('swim', 'neft', 'relative', 'range', 'absolute')
-
-def neft_factor(n_bits:int=8, device_bits:int=1)->float:
-    "NeFT's weight-domain std per unit sigma, relative to max|W|."
-    _check_bits(n_bits, device_bits)
-    k = n_bits // device_bits
-    return math.sqrt(sum(4.0**(i*device_bits) for i in range(k))) / sum(2.0**(i*device_bits) for i in range(k))
-
-def _to_relative(conv, n_bits, device_bits, w):
-    "Multiplier taking a sigma in `conv` to r = std/max|W|."
-    if conv == 'swim': return std_factor(n_bits, device_bits)
-    if conv == 'neft': return neft_factor(n_bits, device_bits)
-    if conv == 'relative': return 1.
-    if w is None: raise ValueError(f"converting the {conv!r} convention needs the layer's weights: pass w=")
-    w = check_finite(torch.as_tensor(w).detach(), 'w')
-    m = w.abs().max().item()
-    if m == 0: raise ValueError("w is all zeros: the scale max|W| is 0 and the conventions cannot be related")
-    return (w.max() - w.min()).item() / (2 * m) if conv == 'range' else 1 / m
-
-def convert_sigma(value:float, # sigma in convention `frm`
-                  frm:str, # convention of `value`: one of `CONVENTIONS`
-                  to:str='swim', # convention wanted
-                  n_bits:int=8, # N, bits per weight
-                  device_bits:int=1, # m, bits per device
-                  w:torch.Tensor|None=None, # the layer's weights (needed for 'range' and 'absolute')
-                 )->float:
-    "Convert a sigma between conventions (see the table above)."
-    for c in (frm, to):
-        if c not in CONVENTIONS: raise ValueError(f"unknown sigma convention {c!r}; choose one of {CONVENTIONS}")
-    check_sigma(value)
-    return value * _to_relative(frm, n_bits, device_bits, w) / _to_relative(to, n_bits, device_bits, w)
