@@ -8,7 +8,7 @@ import contextlib, zlib
 import torch
 import torch.nn as nn
 from fastcore.basics import patch
-from .core import chip_seed, generator
+from .core import chip_seed, generator, check_number
 from .crossbar import CrossbarMixin, NoiseSpec, crossbar_layers, select_layers, convert_to_torch, _spec
 
 # %% auto #0
@@ -44,8 +44,25 @@ def _layer_specs(model, spec, layers=None, exclude=None):
 
 def _check_seed(seed):
     if seed is None: return int(torch.randint(0, 2**62, (1,)).item())
-    if isinstance(seed, bool) or not isinstance(seed, int): raise ValueError(f"a chip's seed must be an int (or None for a random one), got {seed!r}")
-    return seed
+    try: return int(check_number(seed, 'seed', integer=True))
+    except ValueError: raise ValueError(f"a chip's seed must be an int (or None for a random one), got {seed!r}") from None
+
+def _push(l, key, owner, saved):
+    "Put `owner` on top of layer `l`'s stack `key`, remembering what it covers."
+    l.__dict__.setdefault(key, []).append([owner, saved])
+
+def _pop(l, key, owner):
+    "Take `owner` off `l`'s stack `key` in any order: (True, what it covered) from the top; (False, None) below, handing that up."
+    stack = l.__dict__[key]
+    i = next(k for k, e in enumerate(stack) if e[0] is owner)
+    top = i == len(stack) - 1
+    if not top: stack[i + 1][1] = stack[i][1]
+    saved = stack.pop(i)[1]
+    return top, (saved if top else None)
+
+def _suppressed(layers):
+    "Layers inside a `clean` block: no chip may be applied and no scope started there."
+    return [n for n, l in layers.items() if getattr(l, '_clean_depth', 0)]
 
 def layer_seed(seed:int, # the chip's seed
                name:str, # the layer's canonical name (`xbar_name`)
@@ -69,8 +86,9 @@ class Chip:
                  std:dict|None=None, # layer name -> per-weight std (e.g. from `Chip.noise_std`, shared by many chips of the same weights)
                  spec:NoiseSpec|None=None, # the whole noise specification instead of `sigma`, `verified`, `std`
                  layers=None, # names (or prefixes) of the layers this chip programs; None = all; the others keep what they hold
+                 **fields, # other `NoiseSpec` fields, e.g. convention='neft' for a sigma in NeFT's units
                 ):
-        self.model, self.spec, self.seed = model, _spec(spec, sigma, verified, std), _check_seed(seed)
+        self.model, self.spec, self.seed = model, _spec(spec, sigma, verified, std, **fields), _check_seed(seed)
         if self.spec.generator is not None: raise ValueError("a chip draws from its own seed: leave NoiseSpec.generator None")
         self.layers, self._specs = _layer_specs(model, self.spec, layers)
         self.deltas = {n: l._draw(self._specs[n].replace(generator=generator(layer_seed(self.seed, n), l.weight.device)))
@@ -99,13 +117,15 @@ class Chip:
         return {n: l.noise_std(spec=self._specs[n]) for n, l in self.layers.items()}
 
     def weights(self)->dict:
-        "The weights as programmed on this chip (quantised, if configured, plus the held deviation), by layer."
-        was = self.applied
-        self.apply()
-        try:
-            with torch.no_grad(): return {n: l.effective_weight().detach().clone() for n, l in self.layers.items()}
-        finally:
-            if not was: self.remove()
+        "The weights as programmed on this chip (quantised, if configured, plus its deviation), by layer, whatever is on the model."
+        out = {}
+        for n, l in self.layers.items():
+            saved = l.delta, l.resample
+            l.delta, l.resample = self.deltas[n].to(l.weight.device, l.weight.dtype), None
+            try:
+                with torch.no_grad(): out[n] = l.effective_weight().detach().clone()
+            finally: l.delta, l.resample = saved
+        return out
 
     def __repr__(self):
         n = sum(d.numel() for d in self.deltas.values())
@@ -118,12 +138,13 @@ class Chip:
 def apply(self:Chip):
     "Hold this chip's deviations on its layers and start its read streams (until `remove`); returns the chip."
     if self.applied: return self
+    if _suppressed(self.layers): raise RuntimeError(f"layers {_suppressed(self.layers)} are inside a `clean` block: apply the chip outside it")
     for n, l in self.layers.items():
         if self.deltas[n].shape != l.weight.shape:
             raise ValueError(f"layer {n!r} has weight shape {tuple(l.weight.shape)} but this chip was programmed for "
                              f"{tuple(self.deltas[n].shape)}: program a new Chip")
     for n, l in self.layers.items():
-        l.__dict__.setdefault('_chip_stack', []).append([self, l.delta, l.read_generator])   # what this chip covers up
+        _push(l, '_chip_stack', self, (l.delta, l.read_generator))   # what this chip covers up
         l.delta = self.deltas[n].to(l.weight.device, l.weight.dtype)
         l.read_generator = None if self.seed is None else generator(read_seed(self.seed, n), l.weight.device)
     self._applied = True
@@ -134,11 +155,8 @@ def remove(self:Chip):
     "Take the chip off its layers, in any order: on top, the layers get back what it covered; below, the chip above inherits that."
     if not self.applied: return self
     for l in self.layers.values():
-        stack = l._chip_stack
-        i = next(k for k, e in enumerate(stack) if e[0] is self)
-        if i == len(stack) - 1: l.delta, l.read_generator = stack[i][1], stack[i][2]
-        else: stack[i + 1][1:] = stack[i][1:]
-        del stack[i]
+        top, saved = _pop(l, '_chip_stack', self)
+        if top: l.delta, l.read_generator = saved
     self._applied = False
     return self
 
@@ -161,12 +179,14 @@ def chips(model:nn.Module, # a model with crossbar layers
           start:int=0, # index of the first chip (to shard a Monte Carlo run: each worker takes its own range)
           spec:NoiseSpec|None=None, # noise specification (or `sigma`, `verified`, `std` in kwargs)
           layers=None, # the layers the chips program; None = all
-          **kwargs, # `sigma`, `verified`, `std`: see `Chip`
+          **kwargs, # `sigma`, `verified`, `std` and the other `NoiseSpec` fields (e.g. `convention`): see `Chip`
          ):
     "Chips `start`..`start+n-1` of `model`, made one at a time (Monte Carlo evaluation), the per-weight std computed once for all."
     for v, what, lo in ((n, 'n', 1), (start, 'start', 0)):
         if isinstance(v, bool) or not isinstance(v, int) or v < lo: raise ValueError(f"{what}={v!r} must be an int >= {lo}")
-    spec = _spec(spec, kwargs.pop('sigma', None), kwargs.pop('verified', None), kwargs.pop('std', None))
+    check_number(seed, 'seed', integer=True)
+    fields = {k: kwargs.pop(k) for k in ('convention', 'offset', 'noise') if k in kwargs}
+    spec = _spec(spec, kwargs.pop('sigma', None), kwargs.pop('verified', None), kwargs.pop('std', None), **fields)
     if kwargs: raise TypeError(f"chips() got unexpected arguments {list(kwargs)}")
     if spec.std is None: spec = spec.replace(std=Chip.noise_std(model, spec=spec, layers=layers), verified=None)
     for i in range(start, start + n): yield Chip(model, chip_seed(seed, i), spec=spec, layers=layers)
@@ -231,15 +251,17 @@ class NoiseScope:
 
     def start(self):
         "Every forward from now on draws fresh noise in the chosen layers (idempotent); returns the scope."
-        if self.active: return self
-        self._saved = {n: l.resample for n, l in self.layers.items()}
-        for n, l in self.layers.items(): l.resample = self._specs[n]
+        if self.active or _suppressed(self.layers): return self   # inside `clean`: stays off
+        for n, l in self.layers.items(): _push(l, '_scope_stack', self, l.resample); l.resample = self._specs[n]
+        self._saved = True
         return self
 
     def stop(self):
         "Back to what the layers did before `start` (idempotent); returns the scope."
         if not self.active: return self
-        for n, l in self.layers.items(): l.resample = self._saved[n]
+        for l in self.layers.values():
+            top, saved = _pop(l, '_scope_stack', self)   # in any order, like chips
+            if top: l.resample = saved
         self._saved = None
         return self
 
@@ -247,8 +269,9 @@ class NoiseScope:
     def __exit__(self, *exc): self.stop()
 
     def during_forward(self):
-        "Noise on only inside each forward of `model` (hooks; off again even when the forward raises); `remove()` ends it."
+        "Noise on only inside each forward of `model` (hooks on the model you passed; off even when a forward raises); `remove()` ends it."
         if not self._hooks:
+            for l in self.layers.values(): l._armed = getattr(l, '_armed', 0) + 1   # `mc_evaluate` refuses armed layers
             self._hooks = [self.model.register_forward_pre_hook(lambda m, a: self.start() and None),
                            self.model.register_forward_hook(lambda m, a, o: self.stop() and None, always_call=True)]
         return self
@@ -256,6 +279,8 @@ class NoiseScope:
     def remove(self):
         "Remove the `during_forward` hooks and stop."
         for h in self._hooks: h.remove()
+        if self._hooks:
+            for l in self.layers.values(): l._armed -= 1
         self._hooks = []
         return self.stop()
 
@@ -276,10 +301,12 @@ def clean(model:nn.Module, # any model (its crossbar layers are switched)
     layers = crossbar_layers(model)
     saved = {n: (l.delta, l.resample, l.read_noise) for n, l in layers.items()}
     try:
-        for l in layers.values(): l.delta, l.resample, l.read_noise = None, None, False
+        for l in layers.values():
+            l.delta, l.resample, l.read_noise = None, None, False
+            l._clean_depth = getattr(l, '_clean_depth', 0) + 1   # chips and armed scopes stay off inside
         yield model
     finally:
-        for n, l in layers.items(): l.delta, l.resample, l.read_noise = saved[n]
+        for n, l in layers.items(): l.delta, l.resample, l.read_noise = saved[n]; l._clean_depth -= 1
 
 @contextlib.contextmanager
 def frozen_bn_stats(model:nn.Module, # any model
@@ -308,19 +335,15 @@ def torch_twin(model:nn.Module, # a model with crossbar layers
                weights='clean', # 'clean' (W), 'effective' (what it computes with now: quantised, plus a held chip) or a `Chip`
               )->nn.Module:
     "A plain torch copy of `model`, every crossbar layer an `nn.Linear`/`nn.Conv2d` holding those weights, for curvature tools."
-    if isinstance(weights, Chip):
-        was = weights.applied
-        weights.apply()
-        try: return torch_twin(model, 'effective')
-        finally:
-            if not was: weights.remove()
-    if weights not in ('clean', 'effective'): raise ValueError(f"weights={weights!r} must be 'clean', 'effective' or a Chip")
+    chip = weights if isinstance(weights, Chip) else None
+    if chip is None and weights not in ('clean', 'effective'): raise ValueError(f"weights={weights!r} must be 'clean', 'effective' or a Chip")
     paths = {p: m for p, m in model.named_modules() if isinstance(m, CrossbarMixin)}
-    if weights == 'effective':
-        busy = [m.label for m in paths.values() if m.resample is not None]
+    if weights != 'clean':
+        on_chip = {id(l): w for l, w in zip(chip.layers.values(), chip.weights().values())} if chip else {}
+        busy = [m.label for m in paths.values() if m.resample is not None and id(m) not in on_chip]
         if busy: raise ValueError(f"layers {busy} draw fresh noise at every forward: their effective weight is not one tensor; stop resampling first")
-        with torch.no_grad(): w_eff = {p: m.effective_weight().detach().clone() for p, m in paths.items()}
+        with torch.no_grad(): w_eff = {p: on_chip[id(m)] if id(m) in on_chip else m.effective_weight().detach().clone() for p, m in paths.items()}
     twin = convert_to_torch(model)
-    if weights == 'effective':
+    if weights != 'clean':
         for p, w in w_eff.items(): (twin.get_submodule(p) if p else twin).weight = nn.Parameter(w)
     return twin

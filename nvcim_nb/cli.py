@@ -132,8 +132,8 @@ def _table(df:pd.DataFrame, convention:str)->str:
     kpp = 'kpp' if k is None else f"kpp{k:g}"
     out = df.rename(columns={'label': 'preset', 'sigma': f'sigma_{convention}', 'kpp': kpp})
     cols = ['preset'] + ([f'sigma_{convention}'] if convention != 'swim' else []) + ['sigma_swim', 'r', 'clean', 'mean',
-            'ci95', 'std', kpp, 'worst', 'mi']
-    with pd.option_context('display.width', 140, 'display.max_columns', 20):
+            'ci95', 'test_ci95', 'std', kpp, 'kpp_lo', 'kpp_hi', 'worst', 'mi']
+    with pd.option_context('display.width', 200, 'display.max_columns', 30):
         return out[cols].round(4).to_string(index=False)
 
 def main(argv=None, # the arguments (default: the command line)

@@ -425,11 +425,11 @@ def _noise_args(self:CrossbarMixin, s=None, wq=None):
     if cfg.quantize and wq is None: w = quantize_weight(w, cfg, s)
     return (w, s, True) if cfg.differential else (w + s, 2 * s, False)
 
-def _spec(spec, sigma, verified, std):
-    "`spec`, or one made from the loose arguments (not both)."
-    if spec is None: return NoiseSpec(sigma=sigma, verified=verified, std=std)
+def _spec(spec, sigma, verified, std, **fields):
+    "`spec`, or one made from the loose arguments and other `NoiseSpec` fields (not both)."
+    if spec is None: return NoiseSpec(sigma=sigma, verified=verified, std=std, **fields)
     if not isinstance(spec, NoiseSpec): raise TypeError(f"spec must be a NoiseSpec, got {type(spec).__name__}")
-    if any(v is not None for v in (sigma, verified, std)): raise ValueError("give either spec= or sigma/verified/std, not both")
+    if any(v is not None for v in (sigma, verified, std)) or fields: raise ValueError("give either spec= or sigma/verified/std, not both")
     return spec
 
 @patch
@@ -475,7 +475,9 @@ def _shared_std(self:CrossbarMixin, spec, w, s):
     "Inside `same_weights`, a state-dependent layer's per-weight std is computed once and rescaled per draw; else None."
     dev = self.xbar.device
     if self._std_cache is None or dev.is_uniform or spec.verified is not None: return None
-    if 'unit' not in self._std_cache: self._std_cache['unit'] = weight_std(w, dev, scale=s, sigma=1., check=False) / dev.noise.std
+    key = (self.weight._version, self.weight.data_ptr(), id(self._xbar))   # Python ints: no sync; an in-place torch op bumps the version
+    if self._std_cache.get('key') != key:
+        self._std_cache.update(key=key, unit=weight_std(w, dev, scale=s, sigma=1., check=False) / dev.noise.std)
     return self._std_cache['unit'] * (spec.canonical_sigma(self) * (spec.noise or dev.noise).std)
 
 @patch

@@ -334,6 +334,10 @@ def _level_factor(w, s, q, dev):
     if dev.is_uniform: return None
     lam = _multipliers(dev.level_scale, w.dtype, w.device)
     if dev.state_rule == 'band':   # the seeds' float band: the level of u = |w|/s read as one m-bit device
+        ls = dev.level_scale
+        if dev.n_levels == 4 and ls[0] == ls[3] and ls[1] == ls[2]:   # the seeds' 2-bit devices: one where, no index
+            a = w.abs()
+            return torch.where((a >= 0.25 * s) & (a < 0.75 * s), ls[1] * dev.std_factor, ls[0] * dev.std_factor)
         lvl = (w.abs() / s.clamp_min(torch.finfo(w.dtype).tiny) * dev.n_levels).floor().clamp(0, dev.n_levels - 1).long()
         return lam[lvl] * dev.std_factor
     if dev.state_rule == 'msb': return lam[q >> (dev.n_bits - dev.device_bits)] * dev.std_factor   # the MSB level: top m bits
@@ -362,7 +366,7 @@ def _weight_std(w, dev, verified, s, sigma, q):
         if verified.shape != w.shape: raise ValueError(f"verified mask has shape {tuple(verified.shape)}, weights {tuple(w.shape)}")
         wv = torch.clamp(sigma, max=dev.sigma_wv) if torch.is_tensor(sigma) else min(sigma, dev.sigma_wv)
         sigma = torch.where(verified.bool(), wv, sigma)   # verifying never adds noise, and keeps the state dependence
-    return f * sigma * s * dev.noise.std
+    return f * (s * (sigma * dev.noise.std))   # scalars first: one pass over the weights
 
 # %% ../nbs/10_device.ipynb #2436c998
 def _leak_bias(w, dev, s, q, differential=True):
@@ -432,7 +436,9 @@ def sample_noise(w:torch.Tensor, # weights (floating point)
         if std.shape != w.shape: raise ValueError(f"std has shape {tuple(std.shape)}, weights {tuple(w.shape)}")
         std = std.detach() / nz.std                          # detached: a std built from W must not carry its graph
     elif dev.is_uniform and verified is None: std = s * (dev.std_factor * sigma)   # one std per scale: no per-weight tensor
-    else: std = _weight_std(w, dev, verified, s, sigma, q) / dev.noise.std
+    else:
+        std = _weight_std(w, dev, verified, s, sigma, q)
+        if dev.noise.std != 1: std = std / dev.noise.std
     dw = nz.sample(w.shape if n is None else (n, *w.shape), generator=generator, device=w.device, dtype=w.dtype).mul_(std)
     if leaks: dw = dw + _leak_bias(w, dev, s, q, differential)
     if faults: dw = dw + _fault_bias(w, dev, s, q, n, generator, differential)

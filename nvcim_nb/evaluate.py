@@ -269,9 +269,9 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
     spec = _mc_spec(spec, sigma, convention, verified)
     xmodel = _crossbar_model(model, dev, cfg)
     chosen = select_layers(crossbar_layers(xmodel), layers)
-    busy = [n for n, l in crossbar_layers(xmodel).items() if l.resample is not None]
-    if busy: raise ValueError(f"layers {busy} draw fresh noise every forward (inside `resampling`): a chip's noise must be held; "
-                              "evaluate outside the `resampling` block")
+    busy = [n for n, l in crossbar_layers(xmodel).items() if l.resample is not None or getattr(l, '_armed', 0)]
+    if busy: raise ValueError(f"layers {busy} draw fresh noise every forward (inside `resampling`, or armed by `during_forward`): "
+                              "a chip's noise must be held; evaluate outside the `resampling` block (or `remove()` the scope)")
     device = next(xmodel.parameters()).device
     batches = _as_batches(data, bs, device)
     y = torch.cat([t for _, t in batches])
