@@ -386,8 +386,8 @@ def _stuck_devices(D, p, n_max, generator, device):
     gaps = torch.floor(torch.log(u) / math.log1p(-p)) + 1 if p < 1 else torch.ones_like(u)   # Geometric(p) on 1, 2, ...
     return torch.cumsum(gaps, 0) - 1
 
-def _fault_bias(w, dev, s, q, n, generator, differential=True):
-    "Deviation from stuck-at faults, sparse: only the stuck devices are drawn and corrected, with no host sync."
+def _fault_bias(w, dev, s, q, n, generator, differential=True, out=None):
+    "Deviation from stuck-at faults, sparse: only the stuck devices are drawn and corrected (added into `out` if given), with no host sync."
     K, A, M, chips = dev.n_devices, 2 if differential else 1, w.numel(), 1 if n is None else n
     D, p = chips * M * A * K, dev.p_stuck_on + dev.p_stuck_off
     n_max = int(min(D, stats.binom.isf(1e-12, D, p) + 1))     # P(more stuck devices than candidates) < 1e-12
@@ -398,14 +398,16 @@ def _fault_bias(w, dev, s, q, n, generator, differential=True):
     m, used = (cm % M if chips > 1 else cm), ai < K            # array 0 holds the weight, array 1 is the idle one
     i = torch.where(used, ai, ai - K)
     top, leak = dev.n_levels - 1, dev.off_leak * (dev.n_levels - 1) if dev.leak_model == 'pair' else 0.
-    level = (((q.reshape(-1)[m] >> ((K - 1 - i) * dev.device_bits)) & top) * used).to(w.dtype)   # the programmed level
+    sm = s.reshape(()) if s.numel() == 1 else s.expand_as(w).reshape(-1)[m]
+    qm = q.reshape(-1)[m] if q is not None else _code(w.reshape(-1)[m], sm, dev.n_bits)   # the code of the stuck devices' weights only
+    level = (((qm >> ((K - 1 - i) * dev.device_bits)) & top) * used).to(w.dtype)   # the programmed level
     read = level + leak * (level == 0)                                      # what the device read before it got stuck
     if dev.p_stuck_off == 0: stuck = float(top)
     elif dev.p_stuck_on == 0: stuck = leak                                  # stuck off: an off device (it leaks)
     else: stuck = torch.where(torch.rand(n_max, generator=generator, device=w.device, dtype=torch.float64) * p < dev.p_stuck_on, float(top), leak).to(w.dtype)
-    sm = s.reshape(()) if s.numel() == 1 else s.expand_as(w).reshape(-1)[m]
     sign = torch.where(w.reshape(-1)[m] < 0, -1., 1.).to(w.dtype) if differential else 1.
     change = (stuck - read) * (2. * used - 1) * significance(dev, w)[i] * sign * sm * valid
+    if out is not None: out.view(-1).index_add_(0, cm, change); return out   # in place: no dense zeros, no extra pass
     faults = torch.zeros(chips * M, dtype=w.dtype, device=w.device).index_add_(0, cm, change)
     return faults.view(w.shape) if n is None else faults.view(chips, *w.shape)
 
@@ -431,7 +433,7 @@ def sample_noise(w:torch.Tensor, # weights (floating point)
     sigma = _sigma(sigma, dev)
     leaks, faults = dev.off_leak > 0, dev.has_faults
     s = checked_scale(w, scale, check) if std is None or leaks or faults else None
-    q = _code(w, s, dev.n_bits) if leaks or faults or (std is None and _needs_code(dev)) else None
+    q = _code(w, s, dev.n_bits) if leaks or (std is None and _needs_code(dev)) else None   # faults code only their stuck weights
     if std is not None:
         if std.shape != w.shape: raise ValueError(f"std has shape {tuple(std.shape)}, weights {tuple(w.shape)}")
         std = std.detach() / nz.std                          # detached: a std built from W must not carry its graph
@@ -440,8 +442,8 @@ def sample_noise(w:torch.Tensor, # weights (floating point)
         std = _weight_std(w, dev, verified, s, sigma, q)
         if dev.noise.std != 1: std = std / dev.noise.std
     dw = nz.sample(w.shape if n is None else (n, *w.shape), generator=generator, device=w.device, dtype=w.dtype).mul_(std)
-    if leaks: dw = dw + _leak_bias(w, dev, s, q, differential)
-    if faults: dw = dw + _fault_bias(w, dev, s, q, n, generator, differential)
+    if leaks: dw = dw.add_(_leak_bias(w, dev, s, q, differential))
+    if faults: dw = _fault_bias(w, dev, s, q, n, generator, differential, out=dw)
     return dw
 
 def read_std(w:torch.Tensor, # weights
