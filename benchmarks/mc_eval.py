@@ -70,7 +70,7 @@ def main():
     for label, k, f in [
         ('per weight, SWIM (uniform)', 8, lambda w, g: sample_noise(w, DeviceConfig(sigma=0.1), generator=g)),
         ('per weight, RRAM4 (state-dependent; 2-bit devices)', 4, lambda w, g: sample_noise(w, preset('RRAM4', sigma=0.1), generator=g)),
-        ('per weight + stuck-at faults (every device drawn for faults)', 8, lambda w, g: sample_noise(w, DeviceConfig(sigma=0.1, p_stuck_on=0.01), generator=g)),
+        ('per weight + stuck-at faults, p=1% (sparse: only the stuck devices)', 8, lambda w, g: sample_noise(w, DeviceConfig(sigma=0.1, p_stuck_on=0.01), generator=g)),
         ('device by device, SWIM', 8, lambda w, g: sample_devices(w, DeviceConfig(sigma=0.1), generator=g)),
     ]:
         w = torch.randn(n_w, device=device)
