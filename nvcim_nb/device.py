@@ -375,9 +375,9 @@ def _leak_bias(w, dev, s, q, differential=True):
     if dev.leak_model == 'single':                 # EvaXB: |w| on one array, every off digit adds leak*2^(jm), sign after
         off = (sum(1 << (j * dev.device_bits) for j in range(dev.n_devices)) - _nonzero_digits(q, dev)).to(w.dtype)
         return torch.sign(w) * (q > 0) * (leak * off / (2**dev.n_bits - 1)) * s
-    on = _nonzero_significance(q, dev, w.dtype)
-    if differential: return -leak * on * torch.where(w < 0, -1., 1.).to(w.dtype) * s   # the idle array cancels the off devices
-    return leak * ((1 - 2.0**-dev.n_bits) / (dev.n_levels - 1) - on) * s               # one array: its off devices leak
+    on, step = _nonzero_significance(q, dev, w.dtype), 2**dev.n_bits / (2**dev.n_bits - 1)   # 2^-im * step: the code's own device step
+    if differential: return -leak * step * on * torch.where(w < 0, -1., 1.).to(w.dtype) * s   # the idle array cancels the off devices
+    return leak * step * ((1 - 2.0**-dev.n_bits) / (dev.n_levels - 1) - on) * s               # one array: its off devices leak
 
 # %% ../nbs/10_device.ipynb #062c78f1
 def _stuck_devices(D, p, n_max, generator, device):
@@ -406,7 +406,8 @@ def _fault_bias(w, dev, s, q, n, generator, differential=True, out=None):
     elif dev.p_stuck_on == 0: stuck = leak                                  # stuck off: an off device (it leaks)
     else: stuck = torch.where(torch.rand(n_max, generator=generator, device=w.device, dtype=torch.float64) * p < dev.p_stuck_on, float(top), leak).to(w.dtype)
     sign = torch.where(w.reshape(-1)[m] < 0, -1., 1.).to(w.dtype) if differential else 1.
-    change = (stuck - read) * (2. * used - 1) * significance(dev, w)[i] * sign * sm * valid
+    step = 2**dev.n_bits / (2**dev.n_bits - 1)                              # device i's weight step is 2^(N-im)/(2^N-1) of s
+    change = (stuck - read) * (2. * used - 1) * (significance(dev, w)[i] * step) * sign * sm * valid
     if out is not None: out.view(-1).index_add_(0, cm, change); return out   # in place: no dense zeros, no extra pass
     faults = torch.zeros(chips * M, dtype=w.dtype, device=w.device).index_add_(0, cm, change)
     return faults.view(w.shape) if n is None else faults.view(chips, *w.shape)
