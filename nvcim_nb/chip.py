@@ -244,16 +244,16 @@ class NoiseScope:
         elif fields: raise ValueError("give either spec= or NoiseSpec fields, not both")
         self.model, self.spec = model, spec
         self.layers, self._specs = _layer_specs(model, spec, layers, exclude)
-        self._saved, self._hooks = None, []
+        self._active, self._hooks = False, []
 
     @property
-    def active(self)->bool: return self._saved is not None
+    def active(self)->bool: return self._active
 
     def start(self):
         "Every forward from now on draws fresh noise in the chosen layers (idempotent); returns the scope."
         if self.active or _suppressed(self.layers): return self   # inside `clean`: stays off
         for n, l in self.layers.items(): _push(l, '_scope_stack', self, l.resample); l.resample = self._specs[n]
-        self._saved = True
+        self._active = True
         return self
 
     def stop(self):
@@ -262,7 +262,7 @@ class NoiseScope:
         for l in self.layers.values():
             top, saved = _pop(l, '_scope_stack', self)   # in any order, like chips
             if top: l.resample = saved
-        self._saved = None
+        self._active = False
         return self
 
     def __enter__(self): return self.start()

@@ -458,6 +458,7 @@ def sample_delta(self:CrossbarMixin,
     spec = _spec(spec, sigma, verified, std).for_layer(self, generator=generator)
     return self._draw(spec, n=n)
 
+# %% ../nbs/11_crossbar.ipynb #7593bdf1
 @patch
 def _draw(self:CrossbarMixin, spec, n=None, s=None, wq=None, check=True):
     "A draw for a per-layer `spec`; the forward passes its scale and quantised weight, and check=False (no host sync)."
