@@ -244,22 +244,24 @@ class NoiseScope:
         elif fields: raise ValueError("give either spec= or NoiseSpec fields, not both")
         self.model, self.spec = model, spec
         self.layers, self._specs = _layer_specs(model, spec, layers, exclude)
-        self._active, self._hooks = False, []
+        self._active, self._hooks, self._on = False, [], []
 
     @property
     def active(self)->bool: return self._active
 
-    def start(self):
+    def start(self, yielding:bool=False, # leave alone the layers another started scope already draws in (what `during_forward` does)
+             ):
         "Every forward from now on draws fresh noise in the chosen layers (idempotent); returns the scope."
         if self.active or _suppressed(self.layers): return self   # inside `clean`: stays off
-        for n, l in self.layers.items(): _push(l, '_scope_stack', self, l.resample); l.resample = self._specs[n]
+        self._on = [n for n, l in self.layers.items() if not (yielding and l.resample is not None)]
+        for n in self._on: l = self.layers[n]; _push(l, '_scope_stack', self, l.resample); l.resample = self._specs[n]
         self._active = True
         return self
 
     def stop(self):
         "Back to what the layers did before `start` (idempotent); returns the scope."
         if not self.active: return self
-        for l in self.layers.values():
+        for l in map(self.layers.get, self._on):
             top, saved = _pop(l, '_scope_stack', self)   # in any order, like chips
             if top: l.resample = saved
         self._active = False
@@ -268,11 +270,13 @@ class NoiseScope:
     def __enter__(self): return self.start()
     def __exit__(self, *exc): self.stop()
 
-    def during_forward(self):
+    def during_forward(self, train_only:bool=False, # only in forwards of a model in training mode (`model.train()`)
+                      ):
         "Noise on only inside each forward of `model` (hooks on the model you passed; off even when a forward raises); `remove()` ends it."
         if not self._hooks:
             for l in self.layers.values(): l._armed = getattr(l, '_armed', 0) + 1   # `mc_evaluate` refuses armed layers
-            self._hooks = [self.model.register_forward_pre_hook(lambda m, a: self.start() and None),
+            pre = lambda m, a: None if train_only and not m.training else self.start(yielding=True) and None
+            self._hooks = [self.model.register_forward_pre_hook(pre),
                            self.model.register_forward_hook(lambda m, a, o: self.stop() and None, always_call=True)]
         return self
 

@@ -408,12 +408,14 @@ def canonical_sigma(self:NoiseSpec, layer)->float|torch.Tensor:
 @patch
 def layer_sigmas(self:NoiseSpec, model)->dict:
     "Canonical sigma per crossbar layer of `model` (a crossbar layer alone counts as a model)."
-    return {n: self.for_layer(l, n).canonical_sigma(l) for n, l in crossbar_layers(model).items()}
+    spec = self.replace(generator=None)   # the streams do not matter here (an int seed is fine)
+    return {n: spec.for_layer(l, n).canonical_sigma(l) for n, l in crossbar_layers(model).items()}
 
 @patch
 def relative(self:NoiseSpec, model)->dict:
     "Nominal weight-domain std per max|W|, r = std(dw)/max|W|, per crossbar layer: the convention-neutral axis."
-    return {n: self.for_layer(l, n).canonical_sigma(l) * l.xbar.device.std_factor for n, l in crossbar_layers(model).items()}
+    layers = crossbar_layers(model)
+    return {n: s * layers[n].xbar.device.std_factor for n, s in self.layer_sigmas(model).items()}
 
 # %% ../nbs/11_crossbar.ipynb #32c2cbdb
 @patch

@@ -44,6 +44,9 @@ class ImageTensorDataset:
     def __len__(self): return len(self.x)
     def __getitem__(self, i): return self.x[i], self.y[i]
     def __repr__(self): return f"{type(self).__name__}(n={len(self)}, img_shape={tuple(self.x.shape[1:])}, c={len(self.classes)})"
+    def new_empty(self):
+        "An empty dataset of the same image shape and classes (what `Learner.export` keeps of the data)."
+        return type(self)(self.x[:0].clone(), self.y[:0].clone(), self.classes)   # clones: a view would pickle all the data
 
 # %% ../nbs/01_data.ipynb #396a21f7
 def _check_pct(v, name, allow_zero=False):
