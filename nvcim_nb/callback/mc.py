@@ -4,7 +4,8 @@
 
 # %% ../../nbs/21_callback.mc.ipynb #255ba101
 from __future__ import annotations
-import math
+import math, random
+import torch
 from functools import partial
 import pandas as pd
 from fastcore.basics import patch
@@ -72,8 +73,11 @@ def after_validate(self:MCValidationCallback):
     self._last = None
     if self._cancelled or hasattr(self.learn, 'gather_preds'): return   # no validation this epoch, or a get_preds inside fit
     if (self.epoch + 1) % self.every and self.epoch + 1 < self.n_epoch: return
-    r = mc_evaluate(self.learn.model, self.learn.dls.valid, self.n_chips, spec=self.spec, seed=self.seed, k=self.k,
-                    layers=self.layers, bs=self.bs, label=f'epoch {self.epoch}', progress=False)
+    dev, state = next(self.learn.model.parameters()).device, random.getstate()
+    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):   # training's random streams stay as they were
+        r = mc_evaluate(self.learn.model, self.learn.dls.valid, self.n_chips, spec=self.spec, seed=self.seed, k=self.k,
+                        layers=self.layers, bs=self.bs, label=f'epoch {self.epoch}', progress=False)
+    random.setstate(state)
     self.results.append(r); self.epochs.append(self.epoch); self._last = r
 
 @patch

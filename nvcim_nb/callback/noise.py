@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastcore.basics import patch
 from fastai.callback.core import Callback
 from ..device import DeviceConfig, Noise, preset
-from ..crossbar import CrossbarConfig, NoiseSpec, convert_to_crossbar, crossbar_layers
+from ..crossbar import CrossbarConfig, CrossbarMixin, NoiseSpec, convert_to_crossbar, crossbar_layers
 from ..chip import NoiseScope
 
 # %% auto #0
@@ -61,7 +61,11 @@ class NoiseInjectionCallback(Callback):
 # %% ../../nbs/20_callback.noise.ipynb #05f30bed
 @patch
 def before_fit(self:NoiseInjectionCallback):
-    if self.cfg is not None: convert_to_crossbar(self.learn.model, self.cfg, inplace=True)   # in place: the optimiser keeps W
+    others = [type(c).__name__ for c in self.learn.cbs if isinstance(c, NoiseInjectionCallback) and c is not self]
+    if others: raise ValueError(f"{type(self).__name__}: the learner also has {others}; one training-noise callback per learner "
+                                "(two would fight over the draw and the loss): remove the others with learn.remove_cb")
+    if self.cfg is not None and not self.learn.lock.locked():   # not inside validate/get_preds, which also run before_fit
+        convert_to_crossbar(self.learn.model, self.cfg, inplace=True, skip=[CrossbarMixin])   # plain layers only; in place: the optimiser keeps W
     if self.scope is not None: self.scope.remove()   # left over from a fit that raised
     self.scope = self.noise_scope()
 
