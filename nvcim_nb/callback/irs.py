@@ -202,8 +202,14 @@ def _release(self:IRSCallback):
     self._hooks, self._feats, self._outs, self._capture, self._want, self._live, self.head_scope = [], {}, None, False, False, None, None
 
 @patch
+def _pseudo_fit(self:IRSCallback):
+    "Is this `validate`/`get_preds`/`predict`'s pseudo-fit (inside the learner's lock, or with no optimiser yet)?"
+    return self.learn.lock.locked() or getattr(self.learn, 'opt', None) is None
+
+@patch
 def before_fit(self:IRSCallback):
     super(IRSCallback, self).before_fit()   # converts with cfg=, checks the crossbar layers, the backbone's scope
+    if self._pseudo_fit(): return           # no training: no heads, hooks or optimiser changes
     self._release()                         # left over from a fit that raised
     model, default = self.learn.model, self.taps is None
     taps = irs_taps(model) if default else self.taps
@@ -257,4 +263,4 @@ def before_validate(self:IRSCallback):
 @patch
 def after_fit(self:IRSCallback):
     super(IRSCallback, self).after_fit()
-    self._release()
+    if not self._pseudo_fit(): self._release()   # a pseudo-fit changed nothing

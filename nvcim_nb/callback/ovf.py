@@ -4,10 +4,11 @@
 
 # %% ../../nbs/23_callback.ovf.ipynb #b194faec
 from __future__ import annotations
+import math
 from fastcore.basics import patch
 from ..core import check_number, chip_seed
-from ..crossbar import CrossbarConfig, NoiseSpec
-from ..device import DeviceConfig, Noise
+from ..crossbar import CrossbarConfig, NoiseSpec, crossbar_layers
+from ..device import CONVENTIONS, DeviceConfig, Noise, convert_sigma
 from ..chip import frozen_bn_stats, same_weights
 from .noise import NoiseInjectionCallback
 
@@ -76,17 +77,29 @@ def _offsets(offsets)->tuple:
     "`offsets` as a non-empty tuple of floats."
     bad = isinstance(offsets, (str, bytes)) or not hasattr(offsets, '__len__') or not len(offsets)
     if bad: raise ValueError(f"offsets must be a non-empty sequence of numbers (added to sigma for each feedback forward, "
-                             f"in the callback's convention, e.g. (0.15, 0.10, 0.05)), got {offsets!r}")
+                             f"in `offsets_convention`, e.g. (0.15, 0.10, 0.05)), got {offsets!r}")
     return tuple(check_number(d, f'offsets[{i}]') for i, d in enumerate(offsets))
+
+_OVF_KEY = int.from_bytes(b'OVFCallback', 'little')   # > 2**32: never a chip index nor a crc32 layer key
+
+def _feedback_seed(seed:int, n:int)->int:
+    "Feedback forward `n`'s seed, `chip_seed(seed, _OVF_KEY, n)`: three keys, so never a Monte Carlo chip's `chip_seed(seed, c)`."
+    return chip_seed(seed, _OVF_KEY, n)
+
+def _canonical_offset(d:float, convention:str, layer)->float:
+    "Offset `d` (in `convention`, may be negative) as a canonical ('swim') sigma on `layer`'s device."
+    dev = layer.xbar.device
+    return math.copysign(convert_sigma(abs(d), convention, 'swim', n_bits=dev.n_bits, device_bits=dev.device_bits,
+                                       w=layer.weight.detach()), d)
 
 # %% ../../nbs/23_callback.ovf.ipynb #4cd45922
 class OVFCallback(NoiseInjectionCallback):
     "NeFT's oriented variational forward: feedback forwards at sigma + offsets, combined by `negative_feedback_loss`."
     def __init__(self, sigma:float|dict|None=None, # training sigma of the main forward (as for `NoiseInjectionCallback`)
                  beta:float=1e-3, # feedback strength (the authors' VGG-8 value; see `neft_beta`)
-                 offsets=(0.15, 0.10, 0.05), # sigma offset of each feedback forward, in `convention`; noisiest first
+                 offsets=(0.15, 0.10, 0.05), # sigma offset of each feedback forward, in `offsets_convention`; noisiest first
                  gamma=None, # weight of each feedback forward, paired with `offsets` in order; None = 1, 0.1, 0.01, ...
-                 convention:str='swim', # units of `sigma`, `offset` and `offsets` ('neft' for the authors' numbers)
+                 convention:str='swim', # units of `sigma` and `offset` ('neft' for the authors' numbers)
                  noise:Noise|None=None, # shape of the draws; None = the device's own
                  offset:float=0., # added to the sigma of every forward, main and feedback
                  spec:NoiseSpec|None=None, # the main forward's whole noise spec instead of the arguments above and `seed`
@@ -94,18 +107,31 @@ class OVFCallback(NoiseInjectionCallback):
                  exclude=None, # names (or prefixes) of layers to leave clean
                  seed:int|None=None, # seeded per-layer streams for each fit (one set per forward); None = torch's global stream
                  cfg:CrossbarConfig|DeviceConfig|str|None=None, # convert the model's plain layers in place at the start of fit
+                 offsets_convention:str|None='neft', # units of `offsets` (the authors'); None = the callback's `convention`
                 ):
         super().__init__(sigma=sigma, convention=convention, noise=noise, offset=offset, spec=spec, layers=layers, exclude=exclude,
                          seed=seed, cfg=cfg)
         self.offsets = _offsets(offsets)
+        if offsets_convention is not None and offsets_convention not in CONVENTIONS:
+            raise ValueError(f"offsets_convention={offsets_convention!r} is not one of {CONVENTIONS} or None (the callback's convention)")
+        self.offsets_convention = offsets_convention
         self.gamma, self.beta = _gamma(gamma, len(self.offsets)), _beta(beta)
         self.feedback, self.feedback_scopes, self._same = None, None, None
 
-    def feedback_specs(self)->list:
+    def feedback_specs(self, model=None, # the model whose layers the offsets are converted for; default: the learner's
+                      )->list:
         "The `NoiseSpec` of each feedback forward, in the order of `offsets` and `gamma`."
-        g = self.spec.generator
-        return [self.spec.replace(offset=self.spec.offset + d, generator=chip_seed(g, n) if isinstance(g, int) else g)
-                for n, d in enumerate(self.offsets, 1)]
+        g, conv = self.spec.generator, self.offsets_convention
+        gens = [_feedback_seed(g, n) if isinstance(g, int) else g for n in range(1, len(self.offsets) + 1)]
+        if conv is None or conv == self.spec.convention:   # the offsets add to the spec's offset as they are
+            return [self.spec.replace(offset=self.spec.offset + d, generator=gn) for d, gn in zip(self.offsets, gens)]
+        if model is None and getattr(self, 'learn', None) is not None: model = self.learn.model
+        if model is None: raise ValueError(f"feedback_specs needs model= to convert the offsets from {conv!r} to the spec's "
+                                           f"{self.spec.convention!r} layer by layer (or an OVFCallback in a learner)")
+        layers, base = crossbar_layers(model), self.spec.layer_sigmas(model)   # canonical sigma of the main forward per layer
+        return [self.spec.replace(sigma={n: float(base[n]) + _canonical_offset(d, conv, l) for n, l in layers.items()},
+                                  convention='swim', offset=0., generator=gn) for d, gn in zip(self.offsets, gens)]
+
 
 # %% ../../nbs/23_callback.ovf.ipynb #a1551a58
 @patch
@@ -114,8 +140,8 @@ def before_fit(self:OVFCallback):
     self._end_same_weights()   # left over from a fit that raised
     self.feedback, self.feedback_scopes = None, []
     for d, spec in zip(self.offsets, self.feedback_specs()):
-        scope = self.noise_scope(offset=spec.offset, generator=spec.generator)
         try:
+            scope = self.noise_scope(sigma=spec.sigma, convention=spec.convention, offset=spec.offset, generator=spec.generator)
             for n, l in scope.layers.items(): spec.replace(generator=None).for_layer(l, n).canonical_sigma(l)
         except ValueError as e:
             raise ValueError(f"OVFCallback: offset {d} takes the training sigma below zero ({e}); every offset must keep "
@@ -151,6 +177,7 @@ def _end_same_weights(self:OVFCallback):
     same, self._same = getattr(self, '_same', None), None
     if same is not None: same.__exit__(None, None, None)
 
+# %% ../../nbs/23_callback.ovf.ipynb #452fcf28
 @patch
 def after_loss(self:OVFCallback):
     "Training only: the learner's loss becomes `negative_feedback_loss` of its prediction and the feedback outputs."
