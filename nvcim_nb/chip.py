@@ -42,6 +42,15 @@ def _layer_specs(model, spec, layers=None, exclude=None):
     streams = {n: generator(layer_seed(g, n), l.weight.device) for n, l in chosen.items()} if isinstance(g, int) else {}
     return chosen, {n: spec.for_layer(l, n, generator=streams.get(n)) for n, l in chosen.items()}
 
+def _extra_draws(layers, specs, seed):
+    "A chip's held bias deviations and column gain errors ({} where its spec has none), each layer's from its own seeded streams."
+    bias, gain = {}, {}
+    for n, l in layers.items():
+        s, dev = specs[n], l.weight.device
+        if s.bias is not None and l.bias is not None: bias[n] = l._draw_bias(s, generator(layer_seed(seed, n + ':bias'), dev))
+        if s.gain > 0: gain[n] = l._draw_gain(s, generator(layer_seed(seed, n + ':gain'), dev))
+    return bias, gain
+
 def _check_seed(seed):
     if seed is None: return int(torch.randint(0, 2**62, (1,)).item())
     try: return int(check_number(seed, 'seed', integer=True))
@@ -93,6 +102,7 @@ class Chip:
         self.layers, self._specs = _layer_specs(model, self.spec, layers)
         self.deltas = {n: l._draw(self._specs[n].replace(generator=generator(layer_seed(self.seed, n), l.weight.device)))
                        for n, l in self.layers.items()}
+        self.bias_deltas, self.gain_deltas = _extra_draws(self.layers, self._specs, self.seed)   # NoiseSpec.bias / .gain
         self._applied = False
 
     @staticmethod
@@ -120,11 +130,11 @@ class Chip:
         "The weights as programmed on this chip (quantised, if configured, plus its deviation), by layer, whatever is on the model."
         out = {}
         for n, l in self.layers.items():
-            saved = l.delta, l.resample
-            l.delta, l.resample = self.deltas[n].to(l.weight.device, l.weight.dtype), None
+            saved = l.delta, l.resample, l.gain_delta
+            l.delta, l.resample, l.gain_delta = self.deltas[n].to(l.weight.device, l.weight.dtype), None, self.gain_deltas.get(n)
             try:
                 with torch.no_grad(): out[n] = l.effective_weight().detach().clone()
-            finally: l.delta, l.resample = saved
+            finally: l.delta, l.resample, l.gain_delta = saved
         return out
 
     def __repr__(self):
@@ -144,8 +154,9 @@ def apply(self:Chip):
             raise ValueError(f"layer {n!r} has weight shape {tuple(l.weight.shape)} but this chip was programmed for "
                              f"{tuple(self.deltas[n].shape)}: program a new Chip")
     for n, l in self.layers.items():
-        _push(l, '_chip_stack', self, (l.delta, l.read_generator))   # what this chip covers up
-        l.delta = self.deltas[n].to(l.weight.device, l.weight.dtype)
+        _push(l, '_chip_stack', self, (l.delta, l.read_generator, l.bias_delta, l.gain_delta))   # what this chip covers up
+        to = lambda d: None if d is None else d.to(l.weight.device, l.weight.dtype)
+        l.delta, l.bias_delta, l.gain_delta = to(self.deltas[n]), to(self.bias_deltas.get(n)), to(self.gain_deltas.get(n))
         l.read_generator = None if self.seed is None else generator(read_seed(self.seed, n), l.weight.device)
     self._applied = True
     return self
@@ -156,7 +167,7 @@ def remove(self:Chip):
     if not self.applied: return self
     for l in self.layers.values():
         top, saved = _pop(l, '_chip_stack', self)
-        if top: l.delta, l.read_generator = saved
+        if top: l.delta, l.read_generator, l.bias_delta, l.gain_delta = saved
     self._applied = False
     return self
 
@@ -209,12 +220,14 @@ def from_deltas(cls:Chip, model:nn.Module, # a model with crossbar layers
         if tuple(d.shape) != tuple(every[n].weight.shape):
             raise ValueError(f"deltas[{n!r}] has shape {tuple(d.shape)}, but layer {n!r} has weight shape {tuple(every[n].weight.shape)}")
     chip.deltas = {n: d.detach() for n, d in deltas.items()}
+    chip.bias_deltas, chip.gain_deltas = {}, {}   # biases exact, no gain error (a saved chip's come back in `from_state`)
     return chip
 
 @patch
 def state_dict(self:Chip)->dict:
     "What makes this chip this chip, on the CPU, for `torch.save`: its seed and its deviations by layer name."
-    return {'seed': self.seed, 'deltas': {n: d.detach().cpu().clone() for n, d in self.deltas.items()}}
+    cpu = lambda ds: {n: d.detach().cpu().clone() for n, d in ds.items()}
+    return {'seed': self.seed, 'deltas': cpu(self.deltas), 'bias_deltas': cpu(self.bias_deltas), 'gain_deltas': cpu(self.gain_deltas)}
 
 @patch(cls_method=True)
 def from_state(cls:Chip, model:nn.Module, # the model the chip was programmed for (its layer names must match)
@@ -222,13 +235,19 @@ def from_state(cls:Chip, model:nn.Module, # the model the chip was programmed fo
               )->Chip:
     "The chip saved in `state`, with its deviations on each layer's device: the same chip on any machine."
     every = _xbar_layers(model)
-    deltas = {n: d.to(every[n].weight.device) if n in every else d for n, d in state['deltas'].items()}
-    return cls.from_deltas(model, deltas, seed=state['seed'])
+    on = lambda ds: {n: d.to(every[n].weight.device) if n in every else d for n, d in ds.items()}
+    chip = cls.from_deltas(model, on(state['deltas']), seed=state['seed'])
+    for what in ('bias_deltas', 'gain_deltas'):
+        ds = on(state.get(what, {}))
+        extra = [n for n in ds if n not in chip.deltas]
+        if extra: raise ValueError(f"{what} given for {extra}, which the chip does not program")
+        setattr(chip, what, ds)
+    return chip
 
 @patch
 def to(self:Chip, device)->Chip:
     "Keep the deviations on `device` (e.g. the CPU, to free GPU memory while the chip is off); `apply` moves them to each layer."
-    self.deltas = {n: d.to(device) for n, d in self.deltas.items()}
+    for what in ('deltas', 'bias_deltas', 'gain_deltas'): setattr(self, what, {n: d.to(device) for n, d in getattr(self, what).items()})
     return self
 
 # %% ../nbs/12_chip.ipynb #3c0de5ad
@@ -303,14 +322,14 @@ def clean(model:nn.Module, # any model (its crossbar layers are switched)
          ):
     "Inside the block `model` computes with its clean weights: no held chip, no fresh noise, no read noise (all restored after)."
     layers = crossbar_layers(model)
-    saved = {n: (l.delta, l.resample, l.read_noise) for n, l in layers.items()}
+    saved = {n: (l.delta, l.resample, l.read_noise, l.bias_delta, l.gain_delta) for n, l in layers.items()}
     try:
         for l in layers.values():
-            l.delta, l.resample, l.read_noise = None, None, False
+            l.delta, l.resample, l.read_noise, l.bias_delta, l.gain_delta = None, None, False, None, None
             l._clean_depth = getattr(l, '_clean_depth', 0) + 1   # chips and armed scopes stay off inside
         yield model
     finally:
-        for n, l in layers.items(): l.delta, l.resample, l.read_noise = saved[n]; l._clean_depth -= 1
+        for n, l in layers.items(): (l.delta, l.resample, l.read_noise, l.bias_delta, l.gain_delta), l._clean_depth = saved[n], l._clean_depth - 1
 
 @contextlib.contextmanager
 def frozen_bn_stats(model:nn.Module, # any model
@@ -347,7 +366,11 @@ def torch_twin(model:nn.Module, # a model with crossbar layers
         busy = [m.label for m in paths.values() if m.resample is not None and id(m) not in on_chip]
         if busy: raise ValueError(f"layers {busy} draw fresh noise at every forward: their effective weight is not one tensor; stop resampling first")
         with torch.no_grad(): w_eff = {p: on_chip[id(m)] if id(m) in on_chip else m.effective_weight().detach().clone() for p, m in paths.items()}
+        b_chip = {id(l): l.bias.detach() + chip.bias_deltas[n].to(l.bias) for n, l in chip.layers.items() if n in chip.bias_deltas} if chip else {}
+        b_eff = {p: b_chip[id(m)] if id(m) in b_chip else m.effective_bias().detach().clone() for p, m in paths.items()
+                 if id(m) in b_chip or (id(m) not in on_chip and m.bias_delta is not None)}
     twin = convert_to_torch(model)
     if weights != 'clean':
         for p, w in w_eff.items(): (twin.get_submodule(p) if p else twin).weight = nn.Parameter(w)
+        for p, b in b_eff.items(): (twin.get_submodule(p) if p else twin).bias = nn.Parameter(b)
     return twin

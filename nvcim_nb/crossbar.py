@@ -15,9 +15,9 @@ from .device import (DeviceConfig, Noise, CONVENTIONS, check_sigma, neft_factor,
                              significance, checked_scale)
 
 # %% auto #0
-__all__ = ['SCALE_MODES', 'ADC_RANGES', 'CrossbarConfig', 'quant_step', 'quantize_weight', 'to_conductance', 'from_conductance',
-           'dac', 'adc', 'CrossbarMixin', 'CrossbarLinear', 'CrossbarConv2d', 'NoiseSpec', 'convert_to_crossbar',
-           'convert_to_torch', 'crossbar_layers', 'select_layers', 'set_crossbar_config']
+__all__ = ['SCALE_MODES', 'ADC_RANGES', 'BIAS_MODES', 'CrossbarConfig', 'quant_step', 'quantize_weight', 'to_conductance',
+           'from_conductance', 'dac', 'adc', 'CrossbarMixin', 'CrossbarLinear', 'CrossbarConv2d', 'NoiseSpec',
+           'convert_to_crossbar', 'convert_to_torch', 'crossbar_layers', 'select_layers', 'set_crossbar_config']
 
 # %% ../nbs/11_crossbar.ipynb #6517c027
 SCALE_MODES = ('layer', 'tile', 'column')
@@ -167,6 +167,8 @@ class CrossbarMixin:
     "What the crossbar layers share: configuration, tiling, held/fresh noise, conversion to and from torch."
     def _init_xbar(self, xbar):
         self.register_buffer('delta', None, persistent=False)  # held programming deviation of one chip (not in the state dict)
+        self.register_buffer('bias_delta', None, persistent=False)  # held deviation of the bias (`NoiseSpec.bias`), or None
+        self.register_buffer('gain_delta', None, persistent=False)  # held per-column gain error (`NoiseSpec.gain`), or None
         self.resample = None  # a per-layer `NoiseSpec`: draw fresh noise every forward
         self.read_generator = None  # stream of the per-inference read noise; None = torch's global generator
         self._std_cache = None  # inside `same_weights`: per-weight std shared by the forwards of one step
@@ -262,13 +264,13 @@ class CrossbarLinear(CrossbarMixin, nn.Linear):
         return torch.einsum('ntr,otr->nto', xt, mt)
 
     def forward(self, x:torch.Tensor)->torch.Tensor:
-        w = self.effective_weight()
+        w, b = self.effective_weight(), self.effective_bias()
         cfg = self.xbar
-        if cfg.ideal_io and not self.noisy_reads: return F.linear(x, w, self.bias)  # exactly the torch layer
+        if cfg.ideal_io and not self.noisy_reads: return F.linear(x, w, b)  # exactly the torch layer
         x = dac(x, cfg.dac_bits, dims=-1)
-        if cfg.adc_bits is None: return self._add_read_noise(F.linear(x, w, self.bias), x, F.linear)
+        if cfg.adc_bits is None: return self._add_read_noise(F.linear(x, w, b), x, F.linear)
         y = self._adc_forward(x.reshape(-1, self.in_features), w).view(*x.shape[:-1], self.out_features)
-        return y if self.bias is None else y + self.bias
+        return y if b is None else y + b
 
 # %% ../nbs/11_crossbar.ipynb #e153bc0f
 class CrossbarConv2d(CrossbarMixin, nn.Conv2d):
@@ -306,14 +308,14 @@ class CrossbarConv2d(CrossbarMixin, nn.Conv2d):
 
     def forward(self, x:torch.Tensor)->torch.Tensor:
         cfg = self.xbar
-        if cfg.ideal_io and not self.noisy_reads: return self._conv_forward(x, self.effective_weight(), self.bias)  # the torch layer
+        if cfg.ideal_io and not self.noisy_reads: return self._conv_forward(x, self.effective_weight(), self.effective_bias())  # the torch layer
         if x.dim() == 3: return self.forward(x[None])[0]  # unbatched input
-        w = self.effective_weight()
+        w, b = self.effective_weight(), self.effective_bias()
         x = dac(x, cfg.dac_bits, dims=(1, 2, 3))
         if cfg.adc_bits is None:
-            return self._add_read_noise(self._conv_forward(x, w, self.bias), x, lambda a, b: self._conv_forward(a, b, None))
+            return self._add_read_noise(self._conv_forward(x, w, b), x, lambda a, b: self._conv_forward(a, b, None))
         y = self._adc_forward(x, w)
-        return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
+        return y if b is None else y + b.view(1, -1, 1, 1)
 
 # %% ../nbs/11_crossbar.ipynb #aa7bae7d
 @patch
@@ -342,13 +344,22 @@ def weight_scale(self:CrossbarMixin)->torch.Tensor:
     return self._expand_scale(self._tile_scale())
 
 # %% ../nbs/11_crossbar.ipynb #5c1172df
-def _relative_per_sigma(convention, dev, w):
+BIAS_MODES = (None, 'weight', 'own')
+
+def _half_range(w, q=1.):
+    "Half-width of the central `q`-quantile interval of `w` ((max - min)/2 for q = 1), a 0-d tensor."
+    if q == 1: return (w.amax() - w.amin()) / 2
+    lo, hi = torch.quantile(w.flatten().float(), torch.tensor([(1 - q) / 2, (1 + q) / 2], device=w.device))
+    return ((hi - lo) / 2).to(w.dtype)
+
+def _relative_per_sigma(convention, dev, w, q=1.):
     "r = std(dw)/max|W| per unit sigma of `convention` on a layer with device `dev` and weights `w` (a tensor for 'range'/'absolute': no sync)."
     if convention == 'swim': return dev.std_factor
     if convention == 'neft': return neft_factor(dev.n_bits, dev.device_bits)
     if convention == 'relative': return 1.
-    m = w.detach().abs().max()
-    return (w.detach().amax() - w.detach().amin()) / (2 * m) if convention == 'range' else 1 / m
+    w = w.detach()
+    m = w.abs().max().clamp_min(torch.finfo(w.dtype).tiny)   # an all-zero tensor gets no noise, not NaN
+    return _half_range(w, q) / m if convention == 'range' else 1 / m
 
 @dataclass(frozen=True, eq=False)
 class NoiseSpec:
@@ -360,6 +371,9 @@ class NoiseSpec:
     std:dict|torch.Tensor|None=None # per-weight std (weight units), {layer name: tensor}; overrides sigma, offset and verified there
     verified:dict|torch.Tensor|None=None # write-verified weights, {layer name: bool tensor like the weight}
     generator:torch.Generator|int|None=None # None: torch's global stream; a Generator: one stream; an int: a seeded stream per layer
+    range_quantile:float=1. # convention 'range': the range is the central `range_quantile` interval of the weights (UCLA's noise_range)
+    bias:str|None=None # None: biases digital and exact; 'weight': noisy at the weight's scale (UCLA match_range); 'own': at max|b|
+    gain:float=0. # std of a per-output-column gain error (1 + gain*eps) on the layer's product (UCLA's scaling noise)
 
     def __post_init__(self):
         if self.convention not in CONVENTIONS: raise ValueError(f"NoiseSpec.convention={self.convention!r} is not one of {CONVENTIONS}")
@@ -367,6 +381,11 @@ class NoiseSpec:
         check_number(self.offset, 'NoiseSpec.offset')
         if self.noise is not None and not isinstance(self.noise, Noise):
             raise ValueError(f"NoiseSpec.noise must be a Noise (e.g. right_censored(1.)) or None, got {type(self.noise).__name__}")
+        q = check_number(self.range_quantile, 'NoiseSpec.range_quantile', 0, 1, lo_open=True)
+        if q != 1 and self.convention != 'range':
+            raise ValueError(f"NoiseSpec.range_quantile={q!r} trims the range of convention='range', not of {self.convention!r}")
+        if self.bias not in BIAS_MODES: raise ValueError(f"NoiseSpec.bias={self.bias!r} is not one of {BIAS_MODES}")
+        check_number(self.gain, 'NoiseSpec.gain', 0)
         g = self.generator
         if not (g is None or isinstance(g, torch.Generator) or (isinstance(g, int) and not isinstance(g, bool))):
             raise ValueError(f"NoiseSpec.generator must be None, a torch.Generator or an int seed, got {g!r}")
@@ -396,11 +415,13 @@ def for_layer(self:NoiseSpec, layer, # the crossbar layer
     return replace(self, sigma=check_sigma(sigma, f'sigma[{name!r}]'), std=std, verified=ver, generator=g)
 
 @patch
-def canonical_sigma(self:NoiseSpec, layer)->float|torch.Tensor:
+def canonical_sigma(self:NoiseSpec, layer, # the crossbar layer
+                    of:torch.Tensor|None=None, # the tensor 'range' and 'absolute' follow; default: the layer's weight (its bias for `bias='own'`)
+                   )->float|torch.Tensor:
     "This (per-layer) spec's sigma on `layer` in the canonical convention: a float, or a 0-d tensor for 'range'/'absolute'."
     dev = layer.xbar.device
     if self.sigma is None and self.offset == 0: return dev.sigma
-    f = _relative_per_sigma(self.convention, dev, layer.weight) / dev.std_factor
+    f = _relative_per_sigma(self.convention, dev, layer.weight if of is None else of, self.range_quantile) / dev.std_factor
     s = (dev.sigma / f if self.sigma is None else self.sigma) + self.offset
     if torch.is_tensor(f): return (s * f).clamp_min(0)
     return check_sigma(s * f, f'sigma + offset on layer {layer.label!r}')
@@ -507,7 +528,8 @@ def effective_weight(self:CrossbarMixin)->torch.Tensor:
     "The weight the crossbar computes with: quantised, plus the held or a fresh programming deviation."
     cfg, w = self.xbar, self.weight
     if not cfg.quantize and self.resample is None:                    # clean, or one programmed chip:
-        return w if self.delta is None else w + self._held_delta()   # no scale needed, no per-forward work
+        w = w if self.delta is None else w + self._held_delta()      # no scale needed, no per-forward work
+        return w if self.gain_delta is None else self._with_gain(w, self.gain_delta)
     s = self.weight_scale()
     wq = quantize_weight(w.detach(), cfg, s, check=False) if cfg.quantize else w.detach()
     if cfg.quantize: w = _ste(w, wq)
@@ -516,8 +538,48 @@ def effective_weight(self:CrossbarMixin)->torch.Tensor:
             raise TypeError(f"{self.label}.resample must be None or a per-layer NoiseSpec (see `resampling`), got {type(self.resample).__name__}")
         _no_seeded_recompute(self.resample.generator, 'fresh programming noise', self.label)
         w = w + self._draw(self.resample, s=s, wq=wq, check=False)
-    elif self.delta is not None: w = w + self._held_delta()
-    return w
+        if self.resample.gain > 0: w = self._with_gain(w, self._draw_gain(self.resample))
+        return w
+    if self.delta is not None: w = w + self._held_delta()
+    return w if self.gain_delta is None else self._with_gain(w, self.gain_delta)
+
+# %% ../nbs/11_crossbar.ipynb #6bf4a370
+@patch
+def _with_gain(self:CrossbarMixin, w, g):
+    "`w` with output column j's weights times (1 + g_j): a column gain error, checked against the layer."
+    if tuple(g.shape) != (w.shape[0],):
+        raise ValueError(f"{self.label}: a gain error needs one entry per output ({w.shape[0]}), got shape {tuple(g.shape)}: program a new chip")
+    return w * (1 + g).view(-1, *[1] * (w.dim() - 1))
+
+@patch
+def _draw_gain(self:CrossbarMixin, spec, generator=None):
+    "Per-output-column gain errors `gain * N(0, 1)` of a per-layer `spec` (None without gain noise)."
+    if spec.gain == 0: return None
+    g = spec.generator if generator is None else generator
+    return spec.gain * torch.randn(self.weight.shape[0], generator=g, device=self.weight.device, dtype=self.weight.dtype)
+
+@patch
+def _draw_bias(self:CrossbarMixin, spec, generator=None):
+    "A draw of the bias's programming deviation under a per-layer `spec` (None while biases stay digital)."
+    if spec.bias is None or self.bias is None: return None
+    b, dev = self.bias.detach(), self.xbar.device
+    if spec.bias == 'own': sig, s = spec.canonical_sigma(self, of=b), b.abs().max()
+    else: sig, s = spec.canonical_sigma(self), self.weight_scale() if self.xbar.scale == 'layer' else self._tile_scale().amax(1)
+    z = (spec.noise or dev.noise).sample(b.shape, generator=spec.generator if generator is None else generator, device=b.device, dtype=b.dtype)
+    return z * (sig * dev.std_factor * s)
+
+@patch
+def effective_bias(self:CrossbarMixin)->torch.Tensor|None:
+    "The bias the layer adds: exact, or with the held or a fresh deviation when the noise perturbs biases (`NoiseSpec.bias`)."
+    b = self.bias
+    if b is None: return None
+    if self.resample is not None:
+        d = self._draw_bias(self.resample)
+        return b if d is None else b + d
+    if self.bias_delta is None: return b
+    if self.bias_delta.shape != b.shape:
+        raise ValueError(f"{self.label}.bias_delta has shape {tuple(self.bias_delta.shape)} but the bias has {tuple(b.shape)}: program it again")
+    return b + self.bias_delta
 
 # %% ../nbs/11_crossbar.ipynb #2101c9b2
 @patch

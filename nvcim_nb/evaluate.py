@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_evaluate.ipynb #57aab25a
 from __future__ import annotations
-import math, copy
+import math, copy, contextlib, time
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -70,6 +70,7 @@ class MCResult:
     n_test:int=0 # number of test examples each chip was evaluated on (0: unknown)
     label:str='' # name for tables and plots (e.g. the device preset)
     sums:dict|None=None # per-input sums over chips ('ent', 'conf', 'pbar'), kept to merge shards; None = not kept
+    adapt_s:np.ndarray|None=None # seconds of per-chip adaptation (`mc_evaluate(adapt=...)`), in chip order; None = none
 
     @property
     def n(self)->int: return len(self.accs)
@@ -184,7 +185,8 @@ def merge(cls:MCResult, results, # `MCResult`s of disjoint chip ranges of one ex
     r0 = rs[0]
     return cls(np.concatenate([r.accs for r in rs]), clean_acc=r0.clean_acc, **_uncertainty(sums, n), sigma=r0.sigma,
                convention=r0.convention, sigma_swim=r0.sigma_swim, r=r0.r, seed=r0.seed, start=r0.start, k=r0.k,
-               n_test=r0.n_test, label=r0.label, sums=sums)
+               n_test=r0.n_test, label=r0.label, sums=sums,
+               adapt_s=None if any(r.adapt_s is None for r in rs) else np.concatenate([r.adapt_s for r in rs]))
 
 # %% ../nbs/13_evaluate.ipynb #aace2576
 def _as_batches(data, bs:int, device)->list:
@@ -244,6 +246,26 @@ def _nominal(spec, layers:dict)->tuple:
     agg = lambda v: float(f"{v[0] if np.allclose(v, v[0], rtol=1e-9, atol=0) else np.average(v, weights=w):.12g}")  # no 1e-17 residue
     return agg(sig), agg(r)
 
+# %% ../nbs/13_evaluate.ipynb #48f7e7bf
+@contextlib.contextmanager
+def _adapted(model, chip, adapt, times:list):
+    "Run `adapt(model, chip)` (gradients on), hold what it returns for the evaluation, then restore the model's state and flags."
+    if adapt is None: yield; return
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    flags = [p.requires_grad for p in model.parameters()]
+    t = time.perf_counter()
+    try:
+        with torch.enable_grad(): held = adapt(model, chip)
+        times.append(time.perf_counter() - t)
+        if not chip.applied: raise RuntimeError("adapt removed the chip it was given: leave it applied (mc_evaluate removes it)")
+        model.eval()
+        with (contextlib.nullcontext() if held is None else held): yield
+    finally:
+        model.load_state_dict(state)   # every chip adapts from the same start
+        for p, f in zip(model.parameters(), flags): p.requires_grad_(f)
+        model.eval()
+
+
 # %% ../nbs/13_evaluate.ipynb #41dcbccd
 def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
                 data, # a DataLoader, an (inputs, labels) pair of tensors, or a list of such batches
@@ -255,12 +277,14 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
                 cfg:CrossbarConfig|None=None, # full crossbar config instead of `dev`
                 verified:dict|None=None, # write-verify masks, {layer name: bool tensor}
                 layers=None, # names (or prefixes) of the layers the chips program; None = all; the others keep what they hold
+                exclude=None, # names (or prefixes) of layers the chips leave alone (e.g. a block adapted per chip)
                 spec:NoiseSpec|None=None, # the whole noise specification instead of `sigma`, `convention`, `verified`
                 start:int=0, # index of the first chip (shard a run: chips start..start+n_chips-1, see `MCResult.merge`)
                 k:float=5., # percentile reported as KPP
                 bs:int=1024, # evaluation batch size
                 label:str='', # name for tables and plots
                 keep_sums:bool=False, # keep per-input sums in the result (to merge shards)
+                adapt=None, # per-chip adaptation `adapt(model, chip)`, run with the chip applied before it is evaluated (see below)
                 progress:bool=True, # show a progress bar over chips
                )->MCResult:
     "Accuracy and uncertainty of `model` over `n_chips` programmed chips, each evaluated on all of `data`."
@@ -268,7 +292,8 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
     seed, bs, k = check_number(seed, 'seed', integer=True), check_number(bs, 'bs', 1, integer=True), check_number(k, 'k', 0, 100)
     spec = _mc_spec(spec, sigma, convention, verified)
     xmodel = _crossbar_model(model, dev, cfg)
-    chosen = select_layers(crossbar_layers(xmodel), layers)
+    chosen = select_layers(crossbar_layers(xmodel), layers, exclude)
+    if adapt is not None and not callable(adapt): raise TypeError(f"adapt must be a callable adapt(model, chip), got {type(adapt).__name__}")
     busy = [n for n, l in crossbar_layers(xmodel).items() if l.resample is not None or getattr(l, '_armed', 0)]
     if busy: raise ValueError(f"layers {busy} draw fresh noise every forward (inside `resampling`, or armed by `during_forward`): "
                               "a chip's noise must be held; evaluate outside the `resampling` block (or `remove()` the scope)")
@@ -281,17 +306,17 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
     try:
         with torch.no_grad():
             with clean(xmodel): clean_acc = (logits().argmax(-1) == y).double().mean().item()
-            acc = _Accumulator()
-            it = chips(xmodel, n_chips, seed=seed, start=start, spec=spec, layers=layers)   # chip c: chip_seed(seed, c)
+            acc, times = _Accumulator(), []
+            it = chips(xmodel, n_chips, seed=seed, start=start, spec=spec, layers=list(chosen))   # chip c: chip_seed(seed, c)
             for chip in (progress_bar(it, total=n_chips, leave=False) if progress else it):
-                with chip: acc.add(logits(), y)
+                with chip, _adapted(xmodel, chip, adapt, times): acc.add(logits(), y)
     finally: xmodel.train(was_training)
     sigma_swim, r = _nominal(spec, chosen)
     given, conv = (spec.sigma, spec.convention) if spec.sigma is not None else (sigma_swim, 'swim')
     sums = {n: v.cpu() for n, v in acc.sums.items()}
     return MCResult(torch.stack(acc.accs).cpu().numpy(), clean_acc=clean_acc, **_uncertainty(sums, acc.n), sigma=given,
                     convention=conv, sigma_swim=sigma_swim, r=r, seed=seed, start=start, k=k, n_test=len(y), label=label,
-                    sums=sums if keep_sums else None)
+                    sums=sums if keep_sums else None, adapt_s=np.array(times) if adapt is not None else None)
 
 # %% ../nbs/13_evaluate.ipynb #4f900527
 @patch
