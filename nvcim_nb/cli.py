@@ -19,6 +19,8 @@ from .callback.noise import NoiseInjectionCallback
 from .callback.trice import TRICECallback
 from .callback.ovf import OVFCallback
 from .callback.irs import IRSCallback
+from .callback.hasgd import HASGDCallback
+from .crossbar import SCALE_MODES
 
 # %% auto #0
 __all__ = ['TRAINING_METHODS', 'positive_int', 'positive_float', 'nonneg_float', 'CLI_CONVENTIONS', 'training_callback', 'run',
@@ -50,7 +52,7 @@ def _plot_sweeps(sweeps, fname, title):
     print(f"saved {fname}")
 
 # %% ../nbs/90_cli.ipynb #bc2bee5b
-TRAINING_METHODS = ('none', 'noise', 'trice', 'ovf', 'irs')
+TRAINING_METHODS = ('none', 'noise', 'trice', 'ovf', 'irs', 'hasgd')
 
 def training_callback(method:str, # one of `TRAINING_METHODS`
                       sigma:float, # training sigma, in `convention`
@@ -59,6 +61,7 @@ def training_callback(method:str, # one of `TRAINING_METHODS`
                       tau:float=1., # TRICE's censoring point, in units of sigma
                       beta:float|None=None, # OVF's / IRS's feedback strength; None: the authors' VGG-8 value (1e-3 / 1e-2)
                       seed:int|None=None, # per-layer noise streams
+                      samples:int=4, # HA-SGD's noise draws per step (K)
                      ):
     "The training callback of `method` (None for 'none')."
     if method not in TRAINING_METHODS: raise ValueError(f"unknown method {method!r}; choose from {TRAINING_METHODS}")
@@ -67,7 +70,8 @@ def training_callback(method:str, # one of `TRAINING_METHODS`
     if method == 'noise': return NoiseInjectionCallback(**kw)
     if method == 'trice': return TRICECallback(tau=tau, **kw)
     if method == 'ovf': return OVFCallback(beta=1e-3 if beta is None else beta, **kw)
-    return IRSCallback(beta=1e-2 if beta is None else beta, **kw)
+    if method == 'irs': return IRSCallback(beta=1e-2 if beta is None else beta, **kw)
+    return HASGDCallback(K=samples, **kw)
 
 # %% ../nbs/90_cli.ipynb #98f47f43
 def run(data:str='digits', # one of `DATASETS`
@@ -80,11 +84,13 @@ def run(data:str='digits', # one of `DATASETS`
         presets=('SWIM',), # device presets, names in `PRESETS`
         sigmas=(0., 0.1, 0.2, 0.3), # programming sigmas, in `convention`
         convention:str='swim', # what `sigmas` mean: 'swim' (canonical, level steps), 'neft' or 'relative' (r = std / max|W|)
-        method:str='none', # training method, one of `TRAINING_METHODS`: 'none' (clean), 'noise', 'trice', 'ovf', 'irs'
+        method:str='none', # training method, one of `TRAINING_METHODS`: 'none' (clean), 'noise', 'trice', 'ovf', 'irs', 'hasgd'
         train_sigma:float|None=None, # training sigma, in `convention`; None: the middle value of `sigmas`
         train_preset:str|None=None, # device the training noise comes from; None: the first of `presets`
         tau:float=1., # TRICE's censoring point, in units of sigma
         beta:float|None=None, # OVF's / IRS's feedback strength; None: the authors' VGG-8 values
+        samples:int=4, # HA-SGD's noise draws per training step
+        scale:str='layer', # where the digital scale lives, in training and on the chips: 'layer', 'tile' or 'column' (bi-scale)
         n_chips:int=100, # Monte Carlo chips per sigma (NeFT's code uses 1000)
         seed:int=0, # seed of the data split, the training and the chips
         device=None, # 'cpu', 'cuda', 'cuda:N'; default: CUDA if present
@@ -100,7 +106,8 @@ def run(data:str='digits', # one of `DATASETS`
     if train_sigma is None: train_sigma = sorted(sigmas)[len(sigmas) // 2]
     tp = presets[0] if train_preset is None else train_preset
     if tp not in PRESETS: raise ValueError(f"unknown train_preset {tp!r}; choose from {list(PRESETS)}")
-    cb = training_callback(method, train_sigma, convention, CrossbarConfig(device=preset(tp)), tau, beta, seed)
+    if scale not in SCALE_MODES: raise ValueError(f"unknown scale {scale!r}; choose from {SCALE_MODES}")
+    cb = training_callback(method, train_sigma, convention, CrossbarConfig(device=preset(tp), scale=scale), tau, beta, seed, samples)
     learn = cim_learner(dls, model, width=width, cbs=cb)
     t = time.time()
     if progress: learn.fit_one_cycle(epochs, lr)
@@ -110,8 +117,8 @@ def run(data:str='digits', # one of `DATASETS`
     shape = 'x'.join(map(str, dls.img_shape))
     how = '' if cb is None else f" with {method} at sigma {train_sigma:g} ({convention}) on {tp}"
     print(f"trained {model} on {data} ({shape}){how} in {time.time() - t:.1f}s: clean test accuracy {learn.test_accuracy():.4f}", flush=True)
-    sweeps = [sigma_sweep(learn.model, dls.test, list(sigmas), n_chips=n_chips, convention=convention, dev=preset(p), seed=seed,
-                          label=p, progress=progress) for p in presets]
+    sweeps = [sigma_sweep(learn.model, dls.test, list(sigmas), n_chips=n_chips, convention=convention, seed=seed, label=p,
+                          cfg=CrossbarConfig(device=preset(p), scale=scale), progress=progress) for p in presets]
     df = pd.concat(sweeps, ignore_index=True)
     if plot: _plot_sweeps(sweeps, plot, f"{model} ({method}) on {data}: {n_chips} chips per point")
     if csv: df.to_csv(csv, index=False); print(f"saved {csv}")
@@ -154,11 +161,14 @@ def cli_parser()->argparse.ArgumentParser:
     a('--convention', default='swim', choices=CLI_CONVENTIONS, help="what the sigmas mean: swim (canonical, a device's "
       "std in level steps), neft (NeFT's, per device range) or relative (r: weight-domain std / max|W|) (default: swim)")
     a('--method', default='none', choices=TRAINING_METHODS, help='training method: none (clean), noise (noise injection), '
-      'trice (right-censored noise), ovf or irs (NeFT) (default: %(default)s)')
+      'trice (right-censored noise), ovf or irs (NeFT), hasgd (HA-SGD, --samples draws per step) (default: %(default)s)')
     a('--train_sigma', type=nonneg_float, help='training sigma, in --convention (default: the middle of --sigmas)')
     a('--train_preset', choices=tuple(PRESETS), metavar='PRESET', help='device of the training noise (default: the first of --presets)')
     a('--tau', type=positive_float, default=1., help="TRICE's censoring point, in units of sigma (default: %(default)s)")
     a('--beta', type=nonneg_float, help="OVF/IRS feedback strength (default: the authors' VGG-8 value, 1e-3 OVF, 1e-2 IRS)")
+    a('--samples', type=positive_int, default=4, help="HA-SGD's noise draws per training step (default: %(default)s)")
+    a('--scale', default='layer', choices=SCALE_MODES, help='where the digital scale max|W| lives, in training and on the chips: '
+      'per layer, per tile or per output column (the analog bi-scale representation) (default: %(default)s)')
     a('--n_chips', type=positive_int, default=100, help='programmed chips per sigma (default: %(default)s; NeFT uses 1000)')
     a('--seed', type=int, default=0, help='seed of data split, training and chips (default: %(default)s)')
     a('--device', help='cpu, cuda, cuda:N (default: CUDA if present)')
@@ -184,7 +194,7 @@ def main(argv=None, # the arguments (default: the command line)
     a = cli_parser().parse_args(argv)
     df = run(data=a.data, model=a.model, width=a.width, size=a.size, epochs=a.epochs, lr=a.lr, bs=a.bs, presets=a.presets,
              sigmas=a.sigmas, convention=a.convention, method=a.method, train_sigma=a.train_sigma,
-             train_preset=a.train_preset, tau=a.tau, beta=a.beta, n_chips=a.n_chips, seed=a.seed, device=a.device, plot=a.plot,
+             train_preset=a.train_preset, tau=a.tau, beta=a.beta, samples=a.samples, scale=a.scale, n_chips=a.n_chips, seed=a.seed, device=a.device, plot=a.plot,
              csv=a.csv, progress=sys.stdout.isatty() and not a.no_progress)
     print(f"accuracies as fractions, ci95 over {a.n_chips} chips; r = weight-domain std / max|W|; mi in nats")
     print(_table(df, a.convention))

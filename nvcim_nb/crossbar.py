@@ -349,8 +349,8 @@ BIAS_MODES = (None, 'weight', 'own')
 def _half_range(w, q=1.):
     "Half-width of the central `q`-quantile interval of `w` ((max - min)/2 for q = 1), a 0-d tensor."
     if q == 1: return (w.amax() - w.amin()) / 2
-    lo, hi = torch.quantile(w.flatten().float(), torch.tensor([(1 - q) / 2, (1 + q) / 2], device=w.device))
-    return ((hi - lo) / 2).to(w.dtype)
+    v = w.flatten().float()
+    return ((torch.quantile(v, (1 + q) / 2) - torch.quantile(v, (1 - q) / 2)) / 2).to(w.dtype)   # float q: no host sync
 
 def _relative_per_sigma(convention, dev, w, q=1.):
     "r = std(dw)/max|W| per unit sigma of `convention` on a layer with device `dev` and weights `w` (a tensor for 'range'/'absolute': no sync)."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_evaluate.ipynb #57aab25a
 from __future__ import annotations
-import math, copy, contextlib, time
+import math, copy, contextlib, time, random
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -253,9 +253,12 @@ def _adapted(model, chip, adapt, times:list):
     if adapt is None: yield; return
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     flags = [p.requires_grad for p in model.parameters()]
+    dev, py, npy = next(model.parameters()).device, random.getstate(), np.random.get_state()
     t = time.perf_counter()
     try:
-        with torch.enable_grad(): held = adapt(model, chip)
+        with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []), torch.enable_grad():
+            try: held = adapt(model, chip)   # on a fork of the global streams: the caller's are left as they were
+            finally: random.setstate(py); np.random.set_state(npy)
         times.append(time.perf_counter() - t)
         if not chip.applied: raise RuntimeError("adapt removed the chip it was given: leave it applied (mc_evaluate removes it)")
         model.eval()
