@@ -10,8 +10,15 @@ runs them, validation included):
   - a noise-injection epoch on the backbone's 80% (`tsb_split`; the early-convergence phase repeats it `--early` times);
   - a block epoch on the other 20%: backbone frozen on one held chip, Adam on the block only (`train_tsb`, one epoch).
 Printed: the block epoch over a full noise-injection epoch; one chip's whole block training (`train_tsb`, `--block`
-epochs, learner construction included) in seconds; and the speed-up of the flow,
-full * t(NI epoch) / (early * t(early epoch) + t(one chip's block training)): the paper claims > 5x."""
+epochs, learner construction included) in seconds; and the speed-up of the flow AT FIXED EPOCH BUDGETS,
+
+    speed-up_budget = full * t(NI epoch) / (early * t(early epoch) + t(one chip's block training)),
+
+with its ceiling for a free block, full * t(NI epoch) / (early * t(early epoch)) ~ full / (0.8 * early) (the early phase runs
+on 80% of the data): with the defaults (20, 5) that ceiling is ~5, so the paper's > 5x cannot be reached at these budgets,
+whatever the block costs. This is NOT the notebook's figure (nbs/26_tsb.ipynb), which is measured at equal accuracy,
+T_NI(A_TSB) / (T_early + T_block), the time full noise injection needs to first reach TSB's mean chip accuracy; the two agree
+only when full noise injection first reaches A_TSB at its last epoch."""
 import argparse, os, time, warnings
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
@@ -72,9 +79,12 @@ def main():
             best['early'] = min(best['early'], ni_epoch(early))
             best['block_epoch'] = min(best['block_epoch'], block_run(model, chip, blk, 1))
             best['block_chip'] = min(best['block_chip'], block_run(model, chip, blk, a.block))
-        tsb = a.early * best['early'] + best['block_chip']
+        tsb, full_s = a.early * best['early'] + best['block_chip'], a.full * best['full']
+        ceiling = full_s / (a.early * best['early'])
         print(f"{mname:12s} NI epoch {best['full']*1e3:7.1f} ms  block epoch {best['block_epoch']*1e3:6.1f} ms "
               f"(ratio {best['block_epoch']/best['full']:.2f})  one chip's block ({a.block} ep) {best['block_chip']:.2f} s  "
-              f"TSB {tsb:.2f} s vs full NI {a.full * best['full']:.2f} s: speed-up {a.full * best['full'] / tsb:.2f}x", flush=True)
+              f"TSB {tsb:.2f} s vs full NI {full_s:.2f} s: fixed-budget speed-up {full_s / tsb:.2f}x "
+              f"(ceiling with a free block {ceiling:.2f}x: >= 5 {'reachable' if ceiling >= 5 else 'unreachable'} at these budgets)", flush=True)
+    print("fixed-budget definition: full*t_NI / (early*t_early + t_block); the notebook's figure is at equal accuracy, T_NI(A_TSB) / (T_early + T_block)")
 
 if __name__ == '__main__': main()

@@ -165,6 +165,8 @@ def apply(self:Chip):
 def remove(self:Chip):
     "Take the chip off its layers, in any order: on top, the layers get back what it covered; below, the chip above inherits that."
     if not self.applied: return self
+    if _suppressed(self.layers): raise RuntimeError(f"layers {_suppressed(self.layers)} are inside a `clean` block, which restores what "
+                                                    "they held when it ends: remove the chip outside it")
     for l in self.layers.values():
         top, saved = _pop(l, '_chip_stack', self)
         if top: l.delta, l.read_generator, l.bias_delta, l.gain_delta = saved

@@ -89,7 +89,7 @@ def run(data:str='digits', # one of `DATASETS`
         train_preset:str|None=None, # device the training noise comes from; None: the first of `presets`
         tau:float=1., # TRICE's censoring point, in units of sigma
         beta:float|None=None, # OVF's / IRS's feedback strength; None: the authors' VGG-8 values
-        samples:int=4, # HA-SGD's noise draws per training step
+        samples:int|None=None, # HA-SGD's noise draws per training step; None: 4 (only for method='hasgd')
         scale:str='layer', # where the digital scale lives, in training and on the chips: 'layer', 'tile' or 'column' (bi-scale)
         n_chips:int=100, # Monte Carlo chips per sigma (NeFT's code uses 1000)
         seed:int=0, # seed of the data split, the training and the chips
@@ -107,7 +107,9 @@ def run(data:str='digits', # one of `DATASETS`
     tp = presets[0] if train_preset is None else train_preset
     if tp not in PRESETS: raise ValueError(f"unknown train_preset {tp!r}; choose from {list(PRESETS)}")
     if scale not in SCALE_MODES: raise ValueError(f"unknown scale {scale!r}; choose from {SCALE_MODES}")
-    cb = training_callback(method, train_sigma, convention, CrossbarConfig(device=preset(tp), scale=scale), tau, beta, seed, samples)
+    if samples is not None and method != 'hasgd': raise ValueError(f"samples={samples} is HA-SGD's; it does nothing for method={method!r}")
+    cfg = CrossbarConfig(device=preset(tp), scale=scale)
+    cb = training_callback(method, train_sigma, convention, cfg, tau, beta, seed, 4 if samples is None else samples)
     learn = cim_learner(dls, model, width=width, cbs=cb)
     t = time.time()
     if progress: learn.fit_one_cycle(epochs, lr)
@@ -166,7 +168,7 @@ def cli_parser()->argparse.ArgumentParser:
     a('--train_preset', choices=tuple(PRESETS), metavar='PRESET', help='device of the training noise (default: the first of --presets)')
     a('--tau', type=positive_float, default=1., help="TRICE's censoring point, in units of sigma (default: %(default)s)")
     a('--beta', type=nonneg_float, help="OVF/IRS feedback strength (default: the authors' VGG-8 value, 1e-3 OVF, 1e-2 IRS)")
-    a('--samples', type=positive_int, default=4, help="HA-SGD's noise draws per training step (default: %(default)s)")
+    a('--samples', type=positive_int, help="HA-SGD's noise draws per training step, with --method hasgd (default: 4)")
     a('--scale', default='layer', choices=SCALE_MODES, help='where the digital scale max|W| lives, in training and on the chips: '
       'per layer, per tile or per output column (the analog bi-scale representation) (default: %(default)s)')
     a('--n_chips', type=positive_int, default=100, help='programmed chips per sigma (default: %(default)s; NeFT uses 1000)')

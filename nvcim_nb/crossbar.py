@@ -163,6 +163,15 @@ def adc(p:torch.Tensor, # partial sums
     return _sym_quant(p, bits, fs)
 
 # %% ../nbs/11_crossbar.ipynb #8d133767
+_HOOKS = ('_forward_hooks', '_forward_hooks_with_kwargs', '_forward_hooks_always_called', '_forward_pre_hooks',
+          '_forward_pre_hooks_with_kwargs', '_backward_hooks', '_backward_pre_hooks')
+
+def _carry_hooks(old, new):
+    "`new` running `old`'s hooks (the same registries, so their handles still remove them): a converted layer keeps e.g. a TSB block."
+    for h in _HOOKS:
+        if hasattr(old, h): setattr(new, h, getattr(old, h))
+    return new
+
 class CrossbarMixin:
     "What the crossbar layers share: configuration, tiling, held/fresh noise, conversion to and from torch."
     def _init_xbar(self, xbar):
@@ -231,13 +240,13 @@ class CrossbarMixin:
         "A crossbar layer that shares `m`'s parameters (same tensors, so optimisers and state dicts see no change)."
         new = cls._empty_like(m, xbar)
         new.weight, new.bias = m.weight, m.bias
-        return new.train(m.training)
+        return _carry_hooks(m, new).train(m.training)
 
     def to_torch(self)->nn.Module:
         "The plain torch layer sharing this layer's parameters."
         new = self._empty_like(self, None, torch_cls=self._torch_cls)
         new.weight, new.bias = self.weight, self.bias
-        return new.train(self.training)
+        return _carry_hooks(self, new).train(self.training)
 
 # %% ../nbs/11_crossbar.ipynb #2842169c
 class CrossbarLinear(CrossbarMixin, nn.Linear):
@@ -565,6 +574,10 @@ def _draw_bias(self:CrossbarMixin, spec, generator=None):
     b, dev = self.bias.detach(), self.xbar.device
     if spec.bias == 'own': sig, s = spec.canonical_sigma(self, of=b), b.abs().max()
     else: sig, s = spec.canonical_sigma(self), self.weight_scale() if self.xbar.scale == 'layer' else self._tile_scale().amax(1)
+    if not self.xbar.differential: s = 2 * s   # the offset code's full range is 2s, as for the weights
+    if spec.verified is not None:   # a bias is write-verified with its output: when all of that output's weights are
+        rows = spec.verified.reshape(spec.verified.shape[0], -1).all(1)
+        sig = torch.where(rows, torch.clamp(torch.as_tensor(sig, dtype=b.dtype, device=b.device), max=dev.sigma_wv), sig)
     z = (spec.noise or dev.noise).sample(b.shape, generator=spec.generator if generator is None else generator, device=b.device, dtype=b.dtype)
     return z * (sig * dev.std_factor * s)
 

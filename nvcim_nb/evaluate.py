@@ -193,7 +193,7 @@ def _as_batches(data, bs:int, device)->list:
     "Materialise `data` (DataLoader, (x, y) tensors, or list of batches) as plain tensors on `device`, in batches of `bs`."
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data): pairs = [data]
     else:
-        pairs = list(data)
+        with torch.random.fork_rng(devices=[]): pairs = list(data)   # iterating a DataLoader draws a seed from torch's stream: not the caller's
         if any(not isinstance(b, (tuple, list)) or len(b) != 2 for b in pairs): raise ValueError("each batch must be an (inputs, labels) pair")
     if not pairs: raise ValueError("no data to evaluate on: the dataloader is empty")
     for i, (x, y) in enumerate(pairs):
@@ -252,7 +252,7 @@ def _adapted(model, chip, adapt, times:list):
     "Run `adapt(model, chip)` (gradients on), hold what it returns for the evaluation, then restore the model's state and flags."
     if adapt is None: yield; return
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    flags = [p.requires_grad for p in model.parameters()]
+    flags = [(p.requires_grad, p.grad) for p in model.parameters()]
     dev, py, npy = next(model.parameters()).device, random.getstate(), np.random.get_state()
     t = time.perf_counter()
     try:
@@ -265,7 +265,7 @@ def _adapted(model, chip, adapt, times:list):
         with (contextlib.nullcontext() if held is None else held): yield
     finally:
         model.load_state_dict(state)   # every chip adapts from the same start
-        for p, f in zip(model.parameters(), flags): p.requires_grad_(f)
+        for p, (f, g) in zip(model.parameters(), flags): p.requires_grad_(f); p.grad = g   # no gradient left behind
         model.eval()
 
 
@@ -287,7 +287,7 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
                 bs:int=1024, # evaluation batch size
                 label:str='', # name for tables and plots
                 keep_sums:bool=False, # keep per-input sums in the result (to merge shards)
-                adapt=None, # per-chip adaptation `adapt(model, chip)`, run with the chip applied before it is evaluated (see below)
+                adapt=None, # per-chip adaptation `adapt(model, chip)` of the model evaluated (a converted copy for a plain model or dev=/cfg=), before each chip's evaluation
                 progress:bool=True, # show a progress bar over chips
                )->MCResult:
     "Accuracy and uncertainty of `model` over `n_chips` programmed chips, each evaluated on all of `data`."
@@ -296,6 +296,7 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
     spec = _mc_spec(spec, sigma, convention, verified)
     xmodel = _crossbar_model(model, dev, cfg)
     chosen = select_layers(crossbar_layers(xmodel), layers, exclude)
+    if not chosen: raise ValueError(f"layers={layers!r} and exclude={exclude!r} leave no crossbar layer for the chips to program")
     if adapt is not None and not callable(adapt): raise TypeError(f"adapt must be a callable adapt(model, chip), got {type(adapt).__name__}")
     busy = [n for n, l in crossbar_layers(xmodel).items() if l.resample is not None or getattr(l, '_armed', 0)]
     if busy: raise ValueError(f"layers {busy} draw fresh noise every forward (inside `resampling`, or armed by `during_forward`): "

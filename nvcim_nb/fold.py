@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_fold.ipynb #1bb6223c
 from __future__ import annotations
-import copy
+import copy, collections
 import torch
 import torch.nn as nn
 import torch.fx as fx
@@ -28,11 +28,13 @@ def batchnorm_inputs(model:nn.Module, # a torch (or crossbar) model that `torch.
         raise ValueError(f"finding the layer before each BatchNorm traces the model with torch.fx, which failed on {type(model).__name__} "
                          f"({type(e).__name__}: {str(e).splitlines()[0]}); fold with mode='affine', which needs no trace") from e
     mods, out = dict(model.named_modules()), {}
+    calls = collections.Counter(n.target for n in graph.nodes if n.op == 'call_module')   # a module called twice is shared
     for n in graph.nodes:
         if n.op != 'call_module' or not isinstance(mods[n.target], nn.modules.batchnorm._BatchNorm): continue
         src = n.args[0]
         feeds = (isinstance(src, fx.Node) and src.op == 'call_module' and
-                 isinstance(mods[src.target], (nn.Conv2d, nn.Linear)) and len(src.users) == 1)
+                 isinstance(mods[src.target], (nn.Conv2d, nn.Linear)) and len(src.users) == 1 and calls[src.target] == 1
+                 and calls[n.target] == 1 and mods[n.target].num_features == mods[src.target].weight.shape[0])
         out[n.target] = src.target if feeds else None
     return out
 
@@ -65,6 +67,8 @@ def _affine_layer(bn, a, t):
     return conv.train(bn.training)
 
 # %% ../nbs/15_fold.ipynb #a9286cd1
+def _has_hooks(m): return bool(m._forward_hooks or m._forward_pre_hooks)
+
 def fold_batchnorm(model:nn.Module, # a torch or crossbar model with BatchNorm layers (their running statistics are used)
                    mode:str='layer', # 'layer': into the preceding Conv2d/Linear; 'affine': each BatchNorm2d becomes a depthwise 1x1 conv
                    inplace:bool=False, # fold `model` itself instead of a deep copy
@@ -75,6 +79,9 @@ def fold_batchnorm(model:nn.Module, # a torch or crossbar model with BatchNorm l
     bns = {n: m for n, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)}
     feeds = batchnorm_inputs(model) if mode == 'layer' and bns else {}
     for n, bn in bns.items():   # validate all before changing any
+        hooked = [p for p in (n, feeds.get(n)) if p is not None and _has_hooks(model.get_submodule(p))]
+        if hooked: raise ValueError(f"{hooked} carry forward hooks (a TSB block inserted after a layer?), which the trace does not see, "
+                                    "so folding would change what they compute: fold before inserting them")
         if mode == 'layer' and feeds.get(n) is None:
             raise ValueError(f"BatchNorm {n!r} does not directly follow a Conv2d/Linear whose output only it reads: "
                              "fold it as its own layer with mode='affine'")

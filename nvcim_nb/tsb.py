@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 import random
 import torch, torch.nn as nn, torch.nn.functional as F
+from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders
@@ -14,14 +15,14 @@ from fastai.data.load import DataLoader
 from fastai.learner import Learner
 from fastai.optimizer import Adam
 from .crossbar import NoiseSpec, crossbar_layers
-from .chip import Chip
+from .chip import Chip, NoiseScope
 from .data import ImageTensorDataset, stratified_split
 from .learner import cim_learner
-from .core import chip_seed
+from .core import chip_seed, check_number
 
 # %% auto #0
-__all__ = ['SHARINGS', 'POSITIONS', 'TinySharedBlock', 'insert_tsb', 'remove_tsb', 'tsb_weights', 'backbone_layers', 'tsb_split',
-           'TSBCallback', 'train_tsb', 'TSBAdapt']
+__all__ = ['SHARINGS', 'POSITIONS', 'CHIPS', 'TinySharedBlock', 'insert_tsb', 'remove_tsb', 'tsb_weights', 'backbone_layers',
+           'tsb_split', 'TSBCallback', 'train_tsb', 'TSBAdapt']
 
 # %% ../nbs/26_tsb.ipynb #a1b2cddf
 SHARINGS, POSITIONS = ('group', 'slice', 'per_width'), ('after', 'before')
@@ -61,25 +62,29 @@ class TinySharedBlock(nn.Module):
             self.shared = _identity_conv(k, bias)
         self.sharing, self.size, self.widths, self.sites = sharing, (None if sharing == 'per_width' else k), tuple(widths), {}
 
-    def block(self, c:int)->nn.Module:
-        "The 1x1 convolution that serves width `c`."
-        if c not in self.widths: raise ValueError(f"the block serves widths {list(self.widths)}, not {c} channels")
-        return getattr(self, f'c{c}') if self.sharing == 'per_width' else self.shared
-
-    def correct(self, x:torch.Tensor)->torch.Tensor:
-        "The block applied to a `(N, C, H, W)` activation: per group of k channels, on the first C of C_max, or C x C."
-        n, c, h, w = x.shape
-        b, k = self.block(c), self.size
-        if self.sharing == 'group': return b(x.reshape(n * (c // k), k, h, w)).reshape(n, c, h, w)
-        if self.sharing == 'slice': return b(F.pad(x, (0, 0, 0, 0, 0, k - c)))[:, :c] if c < k else b(x)
-        return b(x)
-
     def forward(self, x): return x   # the block acts through the hooks of its sites; a Sequential parent calls every child
 
     @property
     def n_weights(self)->int:
         "Weights of the block's convolution(s) (biases not counted: they are digital)."
         return sum(m.weight.numel() for m in self.modules() if isinstance(m, nn.Conv2d))
+
+# %% ../nbs/26_tsb.ipynb #aa31034c
+@patch
+def block(self:TinySharedBlock, c:int)->nn.Module:
+    "The 1x1 convolution that serves width `c`."
+    if c not in self.widths: raise ValueError(f"the block serves widths {list(self.widths)}, not {c} channels")
+    return getattr(self, f'c{c}') if self.sharing == 'per_width' else self.shared
+
+@patch
+def correct(self:TinySharedBlock, x:torch.Tensor)->torch.Tensor:
+    "The block applied to a `(N, C, H, W)` activation: per group of k channels, on the first C of C_max, or C x C."
+    n, c, h, w = x.shape
+    b, k = self.block(c), self.size
+    if self.sharing == 'group': return b(x.reshape(n * (c // k), k, h, w)).reshape(n, c, h, w)
+    if self.sharing == 'slice': return b(F.pad(x, (0, 0, 0, 0, 0, k - c)))[:, :c] if c < k else b(x)
+    return b(x)
+
 
 # %% ../nbs/26_tsb.ipynb #1cd9238d
 class _Site:
@@ -89,6 +94,21 @@ class _Site:
         if self.position == 'before': return (self.tsb.correct(args[0]), *args[1:])
         return self.tsb.correct(out)
 
+def _check_hooks(model):
+    "Refuse a model whose block is not applied exactly once at each of its sites by its own hooks (e.g. converted by a path that drops hooks)."
+    tsb, wrong = model.tsb, []
+    for p, m in model.named_modules():
+        own = [h for d in (m._forward_hooks, m._forward_pre_hooks) for h in d.values() if isinstance(h, _Site) and h.tsb is tsb]
+        other = [h for d in (m._forward_hooks, m._forward_pre_hooks) for h in d.values() if isinstance(h, _Site) and h.tsb is not tsb]
+        if len(own) != (p in tsb.sites) or other: wrong.append(f"{p or 'model'}: {len(own)} hook(s) of its block, {len(other)} of another")
+    missing = [p for p in tsb.sites if p not in dict(model.named_modules())]
+    if wrong or missing:
+        raise ValueError(f"the block is not applied once at each of its sites {list(tsb.sites)} ({'; '.join(wrong + [f'{p}: missing' for p in missing])}): "
+                         "the model was copied or converted by a path that dropped or duplicated its hooks; remove_tsb(model) and insert_tsb again")
+    return tsb
+
+
+# %% ../nbs/26_tsb.ipynb #1ac6b015
 def _stage_ends(model, convs, x):
     "The last convolution of each run of equal output resolution, in the order of a forward pass on `x`."
     seen = []
@@ -102,18 +122,23 @@ def _stage_ends(model, convs, x):
     finally:
         for h in hooks: h.remove()
         model.train(training)
-    return [p for i, (p, hw) in enumerate(seen) if i == len(seen) - 1 or seen[i + 1][1] != hw]
+    ends = [p for i, (p, hw) in enumerate(seen) if i == len(seen) - 1 or seen[i + 1][1] != hw]
+    return list(dict.fromkeys(ends))   # a convolution called twice (a shared module) is one site
 
-def _sites(model, layers, x):
+
+# %% ../nbs/26_tsb.ipynb #36c2648b
+def _sites(model, layers, x, position):
     "The layer paths the block is placed at, checked: `layers` names, 'all' / None (every conv) or 'stages'."
     convs = {p: m for p, m in model.named_modules() if isinstance(m, nn.Conv2d)}
     if not convs: raise ValueError(f"{type(model).__name__} has no convolution to place the block at")
-    if layers is None or layers == 'all': return list(convs)
+    if layers is None or layers == 'all': return list(convs)[1:] if position == 'before' else list(convs)   # 'before': not on the image
     if layers == 'stages':
         if x is None: raise ValueError("layers='stages' needs x= (an input batch, or one image's shape such as (1, 16, 16)) to find where the resolution changes")
         return _stage_ends(model, convs, x)
     layers = [layers] if isinstance(layers, str) else list(layers)
     mods = dict(model.named_modules())
+    twice = sorted({p for p in layers if layers.count(p) > 1})
+    if twice: raise ValueError(f"layers {twice} are given more than once: the block is applied once per site")
     for p in layers:
         if p not in mods: raise ValueError(f"layer {p!r} is not in the model; its convolutions are {list(convs)}")
         if p not in convs:
@@ -121,9 +146,10 @@ def _sites(model, layers, x):
                              f"channels; place it at one of {list(convs)}")
     return layers
 
+
 # %% ../nbs/26_tsb.ipynb #086a2bd9
 def insert_tsb(model:nn.Module, # the backbone (plain or on crossbars); changed in place
-               layers=None, # conv paths, None / 'all' (every conv) or 'stages' (last conv of each resolution, needs `x`)
+               layers=None, # conv paths, None / 'all' (every conv; 'before': all but the first) or 'stages' (needs `x`)
                position:str='after', # 'after': on the conv's output (before its BN); 'before': on its input
                sharing:str='group', # how one block serves layers of different widths (see `TinySharedBlock`)
                size:int|None=None, # block size k / C_max (see `TinySharedBlock`)
@@ -134,7 +160,7 @@ def insert_tsb(model:nn.Module, # the backbone (plain or on crossbars); changed 
     if position not in POSITIONS: raise ValueError(f"position={position!r} is not one of {POSITIONS}")
     if 'tsb' in dict(model.named_children()) or hasattr(model, 'tsb'):
         raise ValueError("the model already has a `tsb`: remove it first with remove_tsb(model)")
-    sites = _sites(model, layers, x)
+    sites = _sites(model, layers, x, position)
     mods = dict(model.named_modules())
     width = {p: mods[p].out_channels if position == 'after' else mods[p].in_channels for p in sites}
     tsb = TinySharedBlock(width.values(), sharing, size, bias)
@@ -146,6 +172,8 @@ def insert_tsb(model:nn.Module, # the backbone (plain or on crossbars); changed 
     tsb.sites, tsb.position = width, position
     return model
 
+
+# %% ../nbs/26_tsb.ipynb #93437c93
 def remove_tsb(model:nn.Module, # a model with a block from `insert_tsb`
               )->nn.Module:
     "Take the block and its hooks off `model` (in place): the backbone computes as before `insert_tsb`."
@@ -156,18 +184,22 @@ def remove_tsb(model:nn.Module, # a model with a block from `insert_tsb`
     del model.tsb
     return model
 
+
 # %% ../nbs/26_tsb.ipynb #b9d0ba57
 def tsb_weights(model:nn.Module, # a model with a block
                )->dict:
     "Weights of the block, of the backbone and the fraction to write-verify, block / (backbone + block) (weight matrices; biases digital)."
     if not isinstance(getattr(model, 'tsb', None), TinySharedBlock): raise ValueError("the model has no block (insert_tsb first)")
-    block = model.tsb.n_weights
+    block = _check_hooks(model).n_weights
     total = sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
     return dict(block=block, backbone=total - block, fraction=block / total)
 
+
+# %% ../nbs/26_tsb.ipynb #0bc2221a
 def backbone_layers(model:nn.Module)->list:
     "Names of the crossbar layers outside the block: what a chip of the backbone programs."
     return [n for n in crossbar_layers(model) if not (n == 'tsb' or n.startswith('tsb.'))]
+
 
 # %% ../nbs/26_tsb.ipynb #2d524b78
 def tsb_split(dls:DataLoaders, # from `get_dls`
@@ -194,6 +226,7 @@ def _check_chip(model, chip):
     "Refuse a chip that is not this model's, or that programs the block."
     if not isinstance(chip, Chip): raise TypeError(f"chip must be a Chip of the backbone (Chip(model, seed, layers=backbone_layers(model))), got {type(chip).__name__}")
     if not isinstance(getattr(model, 'tsb', None), TinySharedBlock): raise ValueError("the model has no block to train: insert_tsb(model, ...) first")
+    _check_hooks(model)
     every = crossbar_layers(model)
     foreign = [n for n, l in chip.layers.items() if every.get(n) is not l]
     if foreign: raise ValueError(f"the chip does not match the model: its layers {foreign} are not this model's crossbar layers "
@@ -206,11 +239,27 @@ def _check_chip(model, chip):
             raise ValueError(f"the chip does not match the model: layer {n!r} has weight shape {tuple(l.weight.shape)} but the chip "
                              f"holds {tuple(chip.deltas[n].shape)}")
 
+def _check_held(chip):
+    "Refuse an applied chip that the layers do not hold: another chip on top of it, or a scope drawing fresh noise there."
+    for n, l in chip.layers.items():
+        if l.resample is not None: raise RuntimeError(f"layer {n!r} draws fresh noise (a NoiseScope or `resampling` is on): stop it before training against a held chip")
+        d = chip.deltas[n]
+        if l.delta is None or not torch.equal(l.delta, d.to(l.delta.device, l.delta.dtype)):
+            raise RuntimeError(f"layer {n!r} does not hold this chip's deviations (another chip applied on top of it?): remove that chip first")
+    return {n: l.delta for n, l in chip.layers.items()}
+
+
+# %% ../nbs/26_tsb.ipynb #51cfd5f4
+CHIPS = ('held', 'resampled')
+
 class TSBCallback(Callback):
-    "Train only `model.tsb` against one held chip: the chip on for the whole fit, the backbone frozen and in eval mode."
+    "Train only `model.tsb` against one held chip (or fresh backbone deviations per batch): the backbone frozen and in eval mode."
     order = 1   # after fastai's TrainEvalCallback (-10) has put the model in training mode
-    def __init__(self, chip:Chip, # the programmed backbone (one read-back chip), held for every batch
-                ): self.chip, self._saved = chip, None
+    def __init__(self, chip:Chip, # the programmed backbone (one read-back chip)
+                 chips:str='held', # 'held': that chip at every batch (CIM_HTrain); 'resampled': fresh deviations from its spec per batch
+                ):
+        if chips not in CHIPS: raise ValueError(f"chips={chips!r} is not one of {CHIPS}")
+        self.chip, self.chips, self._saved, self._scope, self._held = chip, chips, None, None, None
 
     def before_fit(self):
         m = self.learn.model
@@ -219,30 +268,45 @@ class TSBCallback(Callback):
             block = {id(p) for p in m.tsb.parameters()}
             self._saved = ([(p, p.requires_grad) for p in m.parameters()], not self.chip.applied)
             for p in m.parameters(): p.requires_grad_(id(p) in block)
-        self.chip.apply()
-    def before_train(self): self.learn.model.eval(); self.learn.model.tsb.train()   # BN statistics of the backbone stay put
+        self._held = _check_held(self.chip.apply())
+        if self.chips == 'resampled': self._scope = NoiseScope(m, spec=self.chip.spec, layers=list(self.chip.layers))
+    def before_train(self):
+        self.learn.model.eval(); self.learn.model.tsb.train()   # BN statistics of the backbone stay put
+        if self._scope is not None: self._scope.start()
+    def before_batch(self):
+        if self.training and self._scope is None and any(l.delta is not self._held[n] or l.resample is not None for n, l in self.chip.layers.items()):
+            _check_held(self.chip)   # something changed what the layers hold: say what
+    def after_train(self):
+        if self._scope is not None: self._scope.stop()
     def after_fit(self): self.restore()
 
-    def restore(self):
-        "Give back the parameters' `requires_grad` and remove the chip if this callback applied it (also after a fit that raised)."
-        if self._saved is None: return
-        flags, applied = self._saved
-        for p, f in flags: p.requires_grad_(f)
-        if applied: self.chip.remove()
-        self._saved = None
+
+# %% ../nbs/26_tsb.ipynb #9cb44ea2
+@patch
+def restore(self:TSBCallback):
+    "Give back the parameters' `requires_grad`, stop a 'resampled' scope and remove the chip if this callback applied it (also after a fit that raised)."
+    if self._scope is not None: self._scope.stop(); self._scope = None
+    if self._saved is None: return
+    flags, applied = self._saved
+    for p, f in flags: p.requires_grad_(f)
+    if applied: self.chip.remove()
+    self._saved = None
+
 
 # %% ../nbs/26_tsb.ipynb #23381b34
 def train_tsb(model:nn.Module, # backbone with a block (`insert_tsb`), on crossbars
               chip:Chip, # the backbone's programmed chip, held for the whole fine-tuning
               dls:DataLoaders, # the block's data (e.g. the second of `tsb_split`)
-              n_epoch:int=10, # epochs of block training
+              n_epoch:int=10, # epochs of block training (an int >= 1)
               lr:float=1e-3, # Adam's learning rate (CIM_HTrain), constant
               wd:float=0., # weight decay (0: it would pull the block away from the identity)
               seed:int|None=None, # seeds fastai's shuffling and torch's global stream (see `cim_learner`)
               cbs=None, # more callbacks
+              chips:str='held', # 'held' (CIM_HTrain) or 'resampled' (see `TSBCallback`)
              )->Learner:
     "Train `model.tsb` alone against `chip` with a fastai `Learner` (Adam on the block's parameters only); the learner, fitted."
-    cb = TSBCallback(chip)
+    n_epoch = check_number(n_epoch, 'n_epoch', 1, integer=True)
+    cb = TSBCallback(chip, chips)
     _check_chip(model, chip)
     learn = cim_learner(dls, model, lr=lr, opt_func=partial(Adam, wd=wd), splitter=lambda m: [list(m.tsb.parameters())],
                         cbs=[cb] + list(L(cbs)), seed=seed)
@@ -255,26 +319,39 @@ def train_tsb(model:nn.Module, # backbone with a block (`insert_tsb`), on crossb
 class TSBAdapt:
     "Per-chip adaptation for `mc_evaluate(adapt=...)`: train the block against each chip; with `verify`, program the block write-verified."
     def __init__(self, dls:DataLoaders, # the block's data
-                 n_epoch:int=10, # epochs of block training per chip
+                 n_epoch:int=10, # epochs of block training per chip (an int >= 1)
                  lr:float=1e-3, # Adam's learning rate
                  verify:bool=False, # False: the block stays digital; True: programmed at sigma_wv (all its weights write-verified)
-                 seed:int|None=0, # seeds each chip's block training alike (same shuffling for every chip)
+                 seed:int|None=None, # None: each chip's training seeded from its chip's seed (shards agree); an int: every chip alike
+                 chips:str='held', # 'held' (CIM_HTrain) or 'resampled' (see `TSBCallback`)
                  **kwargs, # more `train_tsb` arguments (wd, cbs)
-                ): self.dls, self.n_epoch, self.lr, self.verify, self.seed, self.kwargs = dls, n_epoch, lr, verify, seed, kwargs
+                ):
+        if chips not in CHIPS: raise ValueError(f"chips={chips!r} is not one of {CHIPS}")
+        self.dls, self.n_epoch, self.lr, self.verify, self.seed = dls, check_number(n_epoch, 'n_epoch', 1, integer=True), lr, verify, seed
+        self.chips, self.kwargs = chips, kwargs
 
-    def block_chip(self, model:nn.Module, # the model, block on crossbars
-                   chip:Chip, # the backbone's chip: its seed and sigma
-                  )->Chip:
-        "The block's own chip: every block weight write-verified (std = min(sigma, sigma_wv) per device), seeded by `chip.seed`."
-        names = [n for n in crossbar_layers(model) if n not in backbone_layers(model)]
-        if not names: raise ValueError("verify=True programs the block, but its convolutions are not crossbar layers: convert them first, "
-                                       "convert_to_crossbar(model.tsb, cfg, inplace=True, prefix='tsb')")
-        layers = crossbar_layers(model)
-        s = chip.spec.sigma
-        spec = NoiseSpec(sigma=None if isinstance(s, dict) else s, convention=chip.spec.convention,
-                         verified={n: torch.ones_like(layers[n].weight, dtype=torch.bool) for n in names})
-        return Chip(model, chip.seed, spec=spec, layers=names)
+    def training_seed(self, chip:Chip)->int:
+        "The seed of `chip`'s block training: `seed`, or one derived from the chip's own seed."
+        return chip_seed(chip.seed, 0x75B) if self.seed is None else self.seed
 
     def __call__(self, model, chip):
-        train_tsb(model, chip, self.dls, self.n_epoch, self.lr, seed=self.seed, **self.kwargs)
+        train_tsb(model, chip, self.dls, self.n_epoch, self.lr, seed=self.training_seed(chip), chips=self.chips, **self.kwargs)
         return self.block_chip(model, chip) if self.verify else None
+
+
+# %% ../nbs/26_tsb.ipynb #549b97e9
+@patch
+def block_chip(self:TSBAdapt, model:nn.Module, # the model, block on crossbars
+               chip:Chip, # the backbone's chip: its seed and spec
+              )->Chip:
+    "The block's own chip: every block weight write-verified (std = min(sigma, sigma_wv) per device), seeded by `chip.seed`."
+    _check_hooks(model)
+    layers, bb = crossbar_layers(model), backbone_layers(model)
+    names = [n for n in layers if n not in bb]
+    if not names: raise ValueError("verify=True programs the block, but its convolutions are not crossbar layers: convert them first, "
+                                   "convert_to_crossbar(model.tsb, cfg, inplace=True, prefix='tsb')")
+    s = chip.spec.sigma
+    spec = chip.spec.replace(sigma=None if isinstance(s, dict) else s, std=None, bias=None, generator=None,   # bias: digital
+                             verified={n: torch.ones_like(layers[n].weight, dtype=torch.bool) for n in names})
+    return Chip(model, chip.seed, spec=spec, layers=names)
+

@@ -77,7 +77,8 @@ def hessian_penalty(model, # a model with crossbar layers
         dot = sum((f * u).sum() for f, u in zip(first, us))
         if curvature == 'ggn':
             ju = torch.autograd.grad(dot, a, create_graph=True)[0].float()       # J u
-            total = total + ((p * ju**2).sum(-1) - (p * ju).sum(-1)**2).mean()   # (Ju)^T (diag p - p p^T) (Ju), mean over the batch
+            d = ju - (p * ju).sum(-1, keepdim=True)   # centred under p: no cancellation, never negative in floating point
+            total = total + (p * d**2).sum(-1).mean()   # (Ju)^T (diag p - p p^T) (Ju) = Var_p(Ju), mean over the batch
         else: total = total + sum((h * u).sum() for h, u in zip(torch.autograd.grad(dot, ws, create_graph=True), us))   # u^T H u
     return total / (2 * len(vs))
 
@@ -137,12 +138,26 @@ class HASGDCallback(NoiseInjectionCallback):
 @patch
 def before_fit(self:HASGDCallback):
     super(HASGDCallback, self).before_fit()
+    if self._pseudo_fit(): return   # validate/get_preds: the fit's probe stream stays
     self._end_same_weights()   # left over from a fit that raised
+    if self.penalty > 0 and self.curvature == 'ggn' and not _is_mean_ce(self.learn.loss_func):
+        raise ValueError(f"HASGDCallback: curvature='ggn' is the Gauss-Newton matrix of a mean softmax cross-entropy, but the "
+                         f"learner's loss is {self.learn.loss_func!r}; use curvature='hutchinson' (any loss) or a cross-entropy loss")
     if self.penalty > 0 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.learn.model.modules()):
         raise ValueError("HASGDCallback: the explicit penalty's gradient is a third derivative, which torch's batch_norm does not "
                          "support; for a model with BatchNorm use the K samples (penalty=0), or fold it first (nvcim_nb.fold.fold_batchnorm)")
     g, dev = self.spec.generator, next(self.learn.model.parameters()).device
     self._probe_gen = generator(chip_seed(g, _HASGD_KEY), dev) if isinstance(g, int) else None
+
+def _is_mean_ce(lf):
+    "Is `lf` a mean softmax cross-entropy (fastai's `CrossEntropyLossFlat`, `nn.CrossEntropyLoss` or `F.cross_entropy`)?"
+    f = getattr(lf, 'func', lf)
+    return f is F.cross_entropy or (isinstance(f, nn.CrossEntropyLoss) and f.reduction == 'mean')
+
+@patch
+def __getstate__(self:HASGDCallback):
+    "For `learn.export()`, also after a fit that raised: no entered context or probe stream."
+    return {**self.__dict__, '_same': None, '_probe_gen': None}
 
 @patch
 def before_train(self:HASGDCallback):
@@ -183,6 +198,7 @@ def after_cancel_batch(self:HASGDCallback): self._end_same_weights()
 @patch
 def after_fit(self:HASGDCallback):
     super(HASGDCallback, self).after_fit()
+    if self._pseudo_fit(): return
     self._end_same_weights(); self._probe_gen = None
 
 # %% ../../nbs/25_callback.hasgd.ipynb #14bcd6da

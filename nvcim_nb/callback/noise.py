@@ -60,12 +60,17 @@ class NoiseInjectionCallback(Callback):
 
 # %% ../../nbs/20_callback.noise.ipynb #05f30bed
 @patch
+def _pseudo_fit(self:NoiseInjectionCallback)->bool:
+    "Is this the pseudo-fit of `validate`/`get_preds` (inside the learner's lock)? It leaves a running fit's state alone."
+    return self.learn.lock.locked()
+
+@patch
 def before_fit(self:NoiseInjectionCallback):
     others = [type(c).__name__ for c in self.learn.cbs if isinstance(c, NoiseInjectionCallback) and c is not self]
     if others: raise ValueError(f"{type(self).__name__}: the learner also has {others}; one training-noise callback per learner "
                                 "(two would fight over the draw and the loss): remove the others with learn.remove_cb")
-    if self.cfg is not None and not self.learn.lock.locked():   # not inside validate/get_preds, which also run before_fit
-        convert_to_crossbar(self.learn.model, self.cfg, inplace=True, skip=[CrossbarMixin])   # plain layers only; in place: the optimiser keeps W
+    if self._pseudo_fit(): return   # validate/get_preds, alone or inside a fit: no conversion, the fit's scope kept
+    if self.cfg is not None: convert_to_crossbar(self.learn.model, self.cfg, inplace=True, skip=[CrossbarMixin])   # plain layers only; in place: the optimiser keeps W
     if self.scope is not None: self.scope.remove()   # left over from a fit that raised
     self.scope = self.noise_scope()
 
@@ -78,5 +83,6 @@ def before_validate(self:NoiseInjectionCallback):
     if self.scope is not None: self.scope.remove()   # also for `learn.validate()` after a fit that raised
 @patch
 def after_fit(self:NoiseInjectionCallback):
+    if self._pseudo_fit(): return
     if self.scope is not None: self.scope.remove()
     self.scope = None

@@ -137,6 +137,7 @@ class OVFCallback(NoiseInjectionCallback):
 @patch
 def before_fit(self:OVFCallback):
     super(OVFCallback, self).before_fit()
+    if self._pseudo_fit(): return   # validate/get_preds: the fit's feedback scopes stay
     self._end_same_weights()   # left over from a fit that raised
     self.feedback, self.feedback_scopes = None, []
     for d, spec in zip(self.offsets, self.feedback_specs()):
@@ -151,6 +152,7 @@ def before_fit(self:OVFCallback):
 @patch
 def after_fit(self:OVFCallback):
     super(OVFCallback, self).after_fit()
+    if self._pseudo_fit(): return
     self._end_same_weights()
     self.feedback, self.feedback_scopes = None, None
 
