@@ -16,10 +16,10 @@ from scipy import stats
 from fastcore.basics import patch
 from fastprogress.fastprogress import progress_bar
 from fastai.learner import Learner
-from .core import check_number
+from .core import check_number, chip_seed
 from .device import DeviceConfig, CONVENTIONS, check_sigma, preset
 from .crossbar import CrossbarConfig, convert_to_crossbar, crossbar_layers, select_layers, set_crossbar_config
-from .chip import NoiseSpec, chips, clean
+from .chip import Chip, NoiseSpec, chips, clean
 
 # %% auto #0
 __all__ = ['wilson_interval', 'quantile_ci', 'MCResult', 'mc_evaluate', 'sigma_sweep', 'plot_sweep']
@@ -269,6 +269,17 @@ def _adapted(model, chip, adapt, times:list):
         model.eval()
 
 
+# %% ../nbs/13_evaluate.ipynb #d27d8802
+def _made_chips(model, make_chip, seed, start, n, layers):
+    "Chips `start`..`start+n-1` from a factory, each checked: a `Chip` of `model` programming exactly `layers`."
+    for c in range(start, start + n):
+        chip = make_chip(model, chip_seed(seed, c), layers)
+        if not isinstance(chip, Chip): raise TypeError(f"make_chip returned a {type(chip).__name__}, not a Chip")
+        if chip.model is not model or sorted(chip.layers) != sorted(layers):
+            raise ValueError(f"make_chip returned a chip for layers {sorted(chip.layers)} of {'this' if chip.model is model else 'another'} "
+                             f"model; mc_evaluate asked for {sorted(layers)} of the model it evaluates")
+        yield chip
+
 # %% ../nbs/13_evaluate.ipynb #41dcbccd
 def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
                 data, # a DataLoader, an (inputs, labels) pair of tensors, or a list of such batches
@@ -288,11 +299,17 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
                 label:str='', # name for tables and plots
                 keep_sums:bool=False, # keep per-input sums in the result (to merge shards)
                 adapt=None, # per-chip adaptation `adapt(model, chip)` of the model evaluated (a converted copy for a plain model or dev=/cfg=), before each chip's evaluation
+                make_chip=None, # chip factory `make_chip(model, seed, layers) -> Chip` instead of statistical chips (e.g. a write-verify loop)
                 progress:bool=True, # show a progress bar over chips
                )->MCResult:
     "Accuracy and uncertainty of `model` over `n_chips` programmed chips, each evaluated on all of `data`."
     n_chips, start = check_number(n_chips, 'n_chips', 1, integer=True), check_number(start, 'start', 0, integer=True)
     seed, bs, k = check_number(seed, 'seed', integer=True), check_number(bs, 'bs', 1, integer=True), check_number(k, 'k', 0, 100)
+    if make_chip is not None:   # the factory carries its own noise: a `.spec` attribute (if any) names it in the result
+        if not callable(make_chip): raise TypeError(f"make_chip must be a callable make_chip(model, seed, layers) -> Chip, got {type(make_chip).__name__}")
+        if spec is not None or sigma is not None or verified is not None:
+            raise ValueError("make_chip draws its own chips: give the noise to the factory, not sigma=/verified=/spec=")
+        spec = getattr(make_chip, 'spec', None) or NoiseSpec()
     spec = _mc_spec(spec, sigma, convention, verified)
     xmodel = _crossbar_model(model, dev, cfg)
     chosen = select_layers(crossbar_layers(xmodel), layers, exclude)
@@ -311,7 +328,8 @@ def mc_evaluate(model:torch.nn.Module, # a torch model or its crossbar version
         with torch.no_grad():
             with clean(xmodel): clean_acc = (logits().argmax(-1) == y).double().mean().item()
             acc, times = _Accumulator(), []
-            it = chips(xmodel, n_chips, seed=seed, start=start, spec=spec, layers=list(chosen))   # chip c: chip_seed(seed, c)
+            it = (chips(xmodel, n_chips, seed=seed, start=start, spec=spec, layers=list(chosen)) if make_chip is None
+                  else _made_chips(xmodel, make_chip, seed, start, n_chips, list(chosen)))   # chip c: chip_seed(seed, c)
             for chip in (progress_bar(it, total=n_chips, leave=False) if progress else it):
                 with chip, _adapted(xmodel, chip, adapt, times): acc.add(logits(), y)
     finally: xmodel.train(was_training)
