@@ -8,7 +8,7 @@ import argparse, sys, time, warnings
 # importing fastai prints torch's FutureWarning that `torch.jit.script` is deprecated: nothing a user of the command can act on
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
 import pandas as pd
-from .core import set_seed, get_device
+from .core import set_seed, get_device, check_number
 from .data import get_dls, DATASETS
 from .learner import cim_learner
 from .models import MODELS
@@ -20,11 +20,13 @@ from .callback.trice import TRICECallback
 from .callback.ovf import OVFCallback
 from .callback.irs import IRSCallback
 from .callback.hasgd import HASGDCallback
-from .crossbar import SCALE_MODES
+from .crossbar import SCALE_MODES, convert_to_crossbar
+from .swim import SELECTIONS, select_weights
+from .curvature import curvature
 
 # %% auto #0
 __all__ = ['TRAINING_METHODS', 'positive_int', 'positive_float', 'nonneg_float', 'CLI_CONVENTIONS', 'training_callback', 'run',
-           'cli_parser', 'main']
+           'unit_float', 'cli_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #b5f9f52b
 def _size_for(data:str, size:int|None)->int|None:
@@ -73,6 +75,23 @@ def training_callback(method:str, # one of `TRAINING_METHODS`
     if method == 'irs': return IRSCallback(beta=1e-2 if beta is None else beta, **kw)
     return HASGDCallback(K=samples, **kw)
 
+# %% ../nbs/90_cli.ipynb #a9f3c2e1
+def _check_verify(verify:str, fraction:float|None)->float|None:
+    "The fraction to verify: `fraction` (0.1 by default) for a ranking selection; None for 'none' and 'all', which take none."
+    if verify not in SELECTIONS: raise ValueError(f"unknown write-verify selection {verify!r}; choose from {SELECTIONS}")
+    if verify in ('none', 'all'):
+        if fraction is not None: raise ValueError(f"fraction={fraction} needs a ranking selection (verify='swim', ...); verify={verify!r} takes none")
+        return None
+    return 0.1 if fraction is None else check_number(fraction, 'fraction', 0, 1)
+
+def _verify_masks(model, dls, cfgs:dict, verify:str, fraction, seed:int)->dict:
+    "Write-verify masks per preset (None: nothing verified); the curvature is taken once, on the clean model, over the training set."
+    if verify == 'none': return {p: None for p in cfgs}
+    curv = curvature(model, dls.train) if verify in ('saliency', 'swim', 'uswim') else None
+    kw = {} if verify == 'all' else dict(fraction=fraction, curvature=curv, seed=seed)
+    # on each preset's crossbars: U-SWIM's state factor depends on the device, so each preset gets its own masks
+    return {p: select_weights(convert_to_crossbar(model, cfg), verify, **kw) for p, cfg in cfgs.items()}
+
 # %% ../nbs/90_cli.ipynb #98f47f43
 def run(data:str='digits', # one of `DATASETS`
         model:str='lenet', # 'mlp', 'lenet', 'vgg8' or 'resnet18'
@@ -91,6 +110,8 @@ def run(data:str='digits', # one of `DATASETS`
         beta:float|None=None, # OVF's / IRS's feedback strength; None: the authors' VGG-8 values
         samples:int|None=None, # HA-SGD's noise draws per training step; None: 4 (only for method='hasgd')
         scale:str='layer', # where the digital scale lives, in training and on the chips: 'layer', 'tile' or 'column' (bi-scale)
+        verify:str='none', # write-verify selection on the chips, one of `SELECTIONS` ('swim', 'uswim', 'magnitude', ...)
+        fraction:float|None=None, # share of the weights write-verified, in [0, 1]; None: 0.1 (only with a ranking `verify`)
         n_chips:int=100, # Monte Carlo chips per sigma (NeFT's code uses 1000)
         seed:int=0, # seed of the data split, the training and the chips
         device=None, # 'cpu', 'cuda', 'cuda:N'; default: CUDA if present
@@ -108,6 +129,7 @@ def run(data:str='digits', # one of `DATASETS`
     if tp not in PRESETS: raise ValueError(f"unknown train_preset {tp!r}; choose from {list(PRESETS)}")
     if scale not in SCALE_MODES: raise ValueError(f"unknown scale {scale!r}; choose from {SCALE_MODES}")
     if samples is not None and method != 'hasgd': raise ValueError(f"samples={samples} is HA-SGD's; it does nothing for method={method!r}")
+    fraction = _check_verify(verify, fraction)
     cfg = CrossbarConfig(device=preset(tp), scale=scale)
     cb = training_callback(method, train_sigma, convention, cfg, tau, beta, seed, 4 if samples is None else samples)
     learn = cim_learner(dls, model, width=width, cbs=cb)
@@ -119,10 +141,15 @@ def run(data:str='digits', # one of `DATASETS`
     shape = 'x'.join(map(str, dls.img_shape))
     how = '' if cb is None else f" with {method} at sigma {train_sigma:g} ({convention}) on {tp}"
     print(f"trained {model} on {data} ({shape}){how} in {time.time() - t:.1f}s: clean test accuracy {learn.test_accuracy():.4f}", flush=True)
+    cfgs = {p: CrossbarConfig(device=preset(p), scale=scale) for p in presets}
+    masks = _verify_masks(learn.model, dls, cfgs, verify, fraction, seed)
     sweeps = [sigma_sweep(learn.model, dls.test, list(sigmas), n_chips=n_chips, convention=convention, seed=seed, label=p,
-                          cfg=CrossbarConfig(device=preset(p), scale=scale), progress=progress) for p in presets]
+                          cfg=cfgs[p], verified=masks[p], progress=progress) for p in presets]
+    if verify != 'none':
+        for s in sweeps: s.insert(1, 'verify', verify); s.insert(2, 'fraction', 1. if fraction is None else fraction)
     df = pd.concat(sweeps, ignore_index=True)
-    if plot: _plot_sweeps(sweeps, plot, f"{model} ({method}) on {data}: {n_chips} chips per point")
+    wv = '' if verify == 'none' else f", {verify} write-verify" + ('' if fraction is None else f" of {fraction:.0%}")
+    if plot: _plot_sweeps(sweeps, plot, f"{model} ({method}{wv}) on {data}: {n_chips} chips per point")
     if csv: df.to_csv(csv, index=False); print(f"saved {csv}")
     return df
 
@@ -140,6 +167,12 @@ def _number(kind, lo, open_lo, what):
 positive_int = _number(int, 0, True, 'a positive integer')
 positive_float = _number(float, 0., True, 'a positive number')
 nonneg_float = _number(float, 0., False, 'a non-negative number')
+
+def unit_float(s:str)->float:
+    "An argparse `type`: a number in [0, 1]."
+    v = nonneg_float(s)
+    if v > 1: raise argparse.ArgumentTypeError(f"{s!r} is not a number in [0, 1]")
+    return v
 
 # %% ../nbs/90_cli.ipynb #eb0f470e
 CLI_CONVENTIONS = tuple(c for c in CONVENTIONS if c in ('swim', 'neft', 'relative'))  # those that need no weights
@@ -171,6 +204,10 @@ def cli_parser()->argparse.ArgumentParser:
     a('--samples', type=positive_int, help="HA-SGD's noise draws per training step, with --method hasgd (default: 4)")
     a('--scale', default='layer', choices=SCALE_MODES, help='where the digital scale max|W| lives, in training and on the chips: '
       'per layer, per tile or per output column (the analog bi-scale representation) (default: %(default)s)')
+    a('--verify', default='none', choices=SELECTIONS, help='write-verify on the chips: which weights are verified (get sigma_wv): '
+      'none, all, random, magnitude, saliency, swim (SWIM: curvature), uswim (U-SWIM: curvature x state-dependent variance) '
+      '(default: %(default)s)')
+    a('--fraction', type=unit_float, help='share of the weights write-verified, with a ranking --verify (default: 0.1)')
     a('--n_chips', type=positive_int, default=100, help='programmed chips per sigma (default: %(default)s; NeFT uses 1000)')
     a('--seed', type=int, default=0, help='seed of data split, training and chips (default: %(default)s)')
     a('--device', help='cpu, cuda, cuda:N (default: CUDA if present)')
@@ -185,7 +222,7 @@ def _table(df:pd.DataFrame, convention:str)->str:
     k = df['k'].iloc[0] if 'k' in df else df.attrs.get('k')
     kpp = 'kpp' if k is None else f"kpp{k:g}"
     out = df.rename(columns={'label': 'preset', 'sigma': f'sigma_{convention}', 'kpp': kpp})
-    cols = ['preset'] + ([f'sigma_{convention}'] if convention != 'swim' else []) + ['sigma_swim', 'r', 'clean', 'mean',
+    cols = ['preset'] + (['verify', 'fraction'] if 'verify' in out else []) + ([f'sigma_{convention}'] if convention != 'swim' else []) + ['sigma_swim', 'r', 'clean', 'mean',
             'ci95', 'test_ci95', 'std', kpp, 'kpp_lo', 'kpp_hi', 'worst', 'mi']
     with pd.option_context('display.width', 200, 'display.max_columns', 30):
         return out[cols].round(4).to_string(index=False)
@@ -196,7 +233,8 @@ def main(argv=None, # the arguments (default: the command line)
     a = cli_parser().parse_args(argv)
     df = run(data=a.data, model=a.model, width=a.width, size=a.size, epochs=a.epochs, lr=a.lr, bs=a.bs, presets=a.presets,
              sigmas=a.sigmas, convention=a.convention, method=a.method, train_sigma=a.train_sigma,
-             train_preset=a.train_preset, tau=a.tau, beta=a.beta, samples=a.samples, scale=a.scale, n_chips=a.n_chips, seed=a.seed, device=a.device, plot=a.plot,
+             train_preset=a.train_preset, tau=a.tau, beta=a.beta, samples=a.samples, scale=a.scale, verify=a.verify, fraction=a.fraction,
+             n_chips=a.n_chips, seed=a.seed, device=a.device, plot=a.plot,
              csv=a.csv, progress=sys.stdout.isatty() and not a.no_progress)
     print(f"accuracies as fractions, ci95 over {a.n_chips} chips; r = weight-domain std / max|W|; mi in nats")
     print(_table(df, a.convention))
