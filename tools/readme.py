@@ -2,7 +2,8 @@
 
 `python tools/readme.py` writes README.md; `python tools/readme.py --check` exits 1 if it is stale.
 Markdown cells are copied; code cells become ```python blocks followed by their text outputs;
-cells marked `#| hide` are skipped."""
+cells marked `#| hide` are skipped, and so is the code of `#| echo: false` cells;
+links to notebooks point into nbs/."""
 import json, re, sys
 from pathlib import Path
 
@@ -27,8 +28,10 @@ def render(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
         lines = src.split('\n')
         directives = [l for l in lines if l.startswith('#|')]
         if any(re.match(r'#\|\s*hide\b', d) for d in directives): continue
-        if cell['cell_type'] == 'markdown': parts.append(src.strip() + '\n\n'); continue
+        if cell['cell_type'] == 'markdown':  # links to notebooks are relative to nbs/
+            parts.append(re.sub(r'\]\((?!https?:|#|/)([^)]+\.ipynb)', r'](nbs/\1', src.strip()) + '\n\n'); continue
         code = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
+        if any(re.match(r'#\|\s*echo:\s*false', d) for d in directives): code = ''
         if code: parts.append(f"```python\n{code}\n```\n\n")
         for out in _text_outputs(cell):
             if isinstance(out, tuple): parts.append(out[1].strip() + '\n\n')
