@@ -266,6 +266,7 @@ def mkdocs_yml(pages):
 
 def render(nbs, strict=True):
     import yaml
+    sys.path.insert(0, str(ROOT/'tools'))
     missing = [nb.name for nb in nbs if nb.relative_to(NBS).as_posix() not in listed(sidebar())]
     if missing and strict: raise SystemExit(f"docs: notebooks missing from nbs/sidebar.yml: {', '.join(missing)}")
     names = {}
@@ -280,7 +281,12 @@ def render(nbs, strict=True):
         rel = nb.relative_to(NBS).as_posix()
         p = pages[rel] = Page(PROC/rel, nb, names)
         colab = f"https://colab.research.google.com/github/{repo}/blob/{settings()['branch']}/nbs/{rel}"
-        (docs/f'{p.name}.md').write_text(p.render(colab))
+        md = p.render(colab)
+        if EXERCISE.match(nb.name):  # no line of a solution or a hidden test reaches the site
+            from classroom import leaks
+            found = leaks(json.loads(nb.read_text()), {'cells': [{'source': md}]})
+            if found: raise SystemExit(f"docs: the page of {nb.name} shows solution lines: {found[:3]}")
+        (docs/f'{p.name}.md').write_text(md)
         for fn, data in p.figs: (docs/'figs'/fn).write_bytes(data)
     copy_assets(docs)
     (SITE/'mkdocs.yml').write_text(yaml.safe_dump(mkdocs_yml(pages), sort_keys=False))
