@@ -91,7 +91,9 @@ class Page:
         "nbdev's absolute doc links and links to notebooks -> relative links to the pages."
         url = m.group(2)
         host = settings()['doc_host'] + settings()['doc_baseurl']
-        if url.startswith(host + '/'): url = url[len(host) + 1:].replace('.html', '.md', 1)
+        if url.startswith(host + '/'):
+            url = url[len(host) + 1:].replace('.html', '.md', 1)
+            if re.search(r'#(?:[\w]+\.)*_', url): return m.group(1)  # nbdev links private names too; they have no entry
         else:
             mm = re.match(r'^(?:\./)?([\w.\-/]+)\.ipynb(#.*)?$', url)
             if mm and mm.group(1).split('/')[-1] in self.names: url = self.names[mm.group(1).split('/')[-1]] + '.md' + (mm.group(2) or '')
@@ -136,6 +138,8 @@ class Page:
     def show_doc(self, md):
         "show_doc's Markdown, with an explicit pandoc-style id on its heading (Python-Markdown's slug drops the dot)."
         md = re.sub(r'^\s*---\s*\n', '', md)
+        # links nbdev writes into the argument comments of a signature would show as raw Markdown in its code block
+        md = re.sub(r'```python\n.*?```', lambda m: re.sub(r'\[`?([^\]`]+)`?\]\([^)\s]+\)', r'\1', m.group(0)), md, flags=re.S)
         def head(m):
             sid = m.group(2).strip().lower()
             return f"{m.group(1)} {m.group(2).strip()} {{#{self.uid(sid)} .sd-name}}"

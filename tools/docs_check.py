@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = '/usr/bin/chromium'
 FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-quic',
          '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-features=Translate,MediaRouter']
-SHOTS = {'index.html': 'index', 'device.html': 'api-device', 'tutorial.write_verify.html': 'tutorial-write_verify'}
+SHOTS = {'index.html': 'index', 'chip.html': 'api-chip', 'tutorial.write_verify.html': 'tutorial-write_verify'}
 
 # What the page reports about itself once MathJax is done: images, formulas, raw TeX left in the text, links and ids.
 PROBE = r"""async () => {
