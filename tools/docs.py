@@ -60,6 +60,7 @@ def process(nbs):
         print(msg, flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
     # as proc_nbs does, for Quarto: nbs/_quarto.yml is a link to the top-level _quarto.yml (nbdev reads only nbs/)
+    if (NBS/'_quarto.yml').resolve() != ROOT/'_quarto.yml': errors['_quarto.yml'] = 'nbs/_quarto.yml is not the link to ../_quarto.yml'; print(f"FAIL {errors['_quarto.yml']}")
     for f in ('_quarto.yml', 'sidebar.yml', 'styles.css'):
         if (NBS/f).exists(): shutil.copy2(NBS/f, PROC/f)
     return errors
