@@ -327,4 +327,7 @@ def main():
     print(f"site: {len(pages)} pages, {size/2**20:.1f} MB in {n} files, in {settings()['doc_path']}/ "
           f"(render + mkdocs {time.time()-t1:.1f}s, total {time.time()-t0:.1f}s)")
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()
+    # the IPython shells nbdev's processing made (one per notebook) take ~18 s to tear down at exit: skip it, all is written
+    sys.stdout.flush(); sys.stderr.flush(); os._exit(0)
