@@ -71,13 +71,9 @@ INSTALL = '! [ -e /content ] || [ -e /kaggle ] && pip install -q "nvcim_nb @ git
 
 def lessons_check():
     "Every notebook starts with the hosted-notebook install cell and states its run time, and is on the sidebar."
-    import yaml
-    listed, bad = set(), []
-    def walk(items):
-        for it in items:
-            if isinstance(it, str): listed.add(it)
-            else: walk(it.get('contents', []))
-    walk(yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'])
+    sys.path.insert(0, str(ROOT/'tools'))
+    from docs import notebooks, listed, sidebar  # the site's own reading of the notebooks and the sidebar
+    on_sidebar, bad = set(listed(sidebar())), []
     for fn in notebooks():
         cells = json.loads(fn.read_text())['cells']
         src = lambda c: ''.join(c['source'])
@@ -85,12 +81,9 @@ def lessons_check():
         if not cells or src(cells[0]).strip() != '#| hide\n' + INSTALL: bad.append(f"{name}: cell 0 is not the install cell")
         if not any(re.search(r'^\*Run time: ', src(c), re.M) for c in cells[:5] if c['cell_type'] == 'markdown'):
             bad.append(f"{name}: no '*Run time: ...*' line in its first cells")
-        if name not in listed: bad.append(f"{name}: not in nbs/sidebar.yml")
+        if name not in on_sidebar: bad.append(f"{name}: not in nbs/sidebar.yml")
     if bad: return False, "lessons: " + "; ".join(bad)
     return True, f"lessons: {len(notebooks())} notebooks start with the install cell, state their run time, are on the sidebar"
-
-def notebooks():
-    return sorted(p for p in (ROOT/'nbs').rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
 
 def run_tool(args, count_lines, timeout=1800):
     "Run one of tools/*.py; (passed, failed) counted from its per-check lines, which are echoed, and its exit status."
@@ -144,6 +137,8 @@ def main():
         ok, msg = _check(name, f)
         print(f"{'ok  ' if ok else 'FAIL'} {msg}", flush=True)
         passed, failed = passed + ok, failed + (not ok)
+    sys.path.insert(0, str(ROOT/'tools'))
+    from docs import notebooks
     nbs = [Path(n).resolve() for n in args.notebooks] or notebooks()
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(args.workers) as ex:
